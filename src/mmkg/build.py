@@ -1,0 +1,302 @@
+"""The build: ontology + graph files -> derived, reasoned, validated graph and store in build/.
+
+A build writes into a fresh run folder and then moves the ``current`` link to it in one
+atomic step, so a failed or interrupted build leaves the previous build usable.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from mmkg import __version__
+from mmkg.errors import InputError, MmkgError
+from mmkg.resources import build_dir, queries_dir, shapes_file, source_files
+from mmkg.store import Store, Table, to_rdflib
+from mmkg.turtle import check_syntax
+from mmkg.validate import Violation, check_rules, run_rules, run_shapes
+
+FORMAT = 1
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+Progress = Callable[[str], None]
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+@dataclass
+class BuildReport:
+    run_dir: Path
+    files: int = 0
+    triples: int = 0
+    entities: list[tuple[str, int]] = field(default_factory=list)
+    edges: list[tuple[str, int]] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    consistent: bool | None = None
+    inconsistency: str = ""
+    inferred_types: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations and self.consistent is not False
+
+    def to_json(self) -> dict:
+        return {
+            "files": self.files,
+            "triples": self.triples,
+            "entities": dict(self.entities),
+            "edges": dict(self.edges),
+            "violations": [v.line() for v in self.violations],
+            "consistent": self.consistent,
+            "inconsistency": self.inconsistency,
+            "inferred_types": self.inferred_types,
+            "timings": self.timings,
+        }
+
+
+def _query(name: str) -> str:
+    return (queries_dir() / "build" / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def input_digest(files: list[Path]) -> str:
+    digest = hashlib.sha256(f"{FORMAT}:{__version__}".encode())
+    extra = [shapes_file(), *check_rules(), *sorted((queries_dir() / "build").glob("*.rq"))]
+    for path in [*files, *extra]:
+        digest.update(str(path.name).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@contextmanager
+def _step(name: str, timings: dict[str, float], progress: Progress | None) -> Iterator[None]:
+    if progress:
+        progress(f"  {name} ...")
+    started = time.perf_counter()
+    yield
+    timings[name] = round(time.perf_counter() - started, 3)
+
+
+def assemble(
+    files: list[Path], *, reason: bool = True, validate: bool = True, progress: Progress | None = None
+) -> tuple[Store, BuildReport]:
+    """Build the full graph in memory from ``files``; nothing is written."""
+    report = BuildReport(run_dir=Path())
+    t = report.timings
+    report.files = len(files)
+    with _step("parse", t, progress):
+        for path in files:
+            check_syntax(path)
+        store = Store.memory()
+        for path in files:
+            store.load_file(path)
+    with _step("derive", t, progress):
+        derived = store.query(_query("derive"))
+        assert isinstance(derived, list)
+        supers = _pairs(store, "superclasses")
+        superprops = _pairs(store, "superproperties")
+        entailed: list[ox.Triple] = []
+        for tr in store.triples():
+            if tr.predicate == RDF_TYPE and isinstance(tr.object, ox.NamedNode):
+                entailed += [ox.Triple(tr.subject, RDF_TYPE, ox.NamedNode(c)) for c in supers.get(tr.object.value, ())]
+        for tr in derived:
+            entailed += [ox.Triple(tr.subject, ox.NamedNode(p), tr.object) for p in superprops.get(tr.predicate.value, ())]
+        store.add(derived)
+        store.add(entailed)
+    if reason:
+        with _step("reason", t, progress):
+            from rdflib import Graph
+
+            from mmkg.reasoner import reason as run_reasoner
+
+            ontology = Graph().parse(files[0], format="turtle")
+            subset = store.query(_query("reasoning-input"))
+            assert isinstance(subset, list)
+            result = run_reasoner(ontology, to_rdflib(subset))
+            report.consistent = result.consistent
+            report.inconsistency = result.message
+            new: list[ox.Triple] = []
+            for ind, classes in result.inferred.items():
+                closed = set(classes)
+                for c in classes:
+                    closed.update(supers.get(c, ()))
+                for c in sorted(closed):
+                    if c.startswith("https://w3id.org/mmkg/ontology#"):
+                        new.append(ox.Triple(ox.NamedNode(ind), RDF_TYPE, ox.NamedNode(c)))
+            before = len(store)
+            store.add(new)
+            report.inferred_types = len(store) - before
+    if validate:
+        with _step("validate", t, progress):
+            report.violations = validate_store(store)
+    report.triples = len(store)
+    report.entities = _counts(store, "entities-per-class")
+    report.edges = _counts(store, "edges-per-kind")
+    return store, report
+
+
+def validate_store(store: Store) -> list[Violation]:
+    violations = run_rules(store)
+    violations += run_shapes(to_rdflib(store.triples()))
+    return sorted(set(violations))
+
+
+def _pairs(store: Store, name: str) -> dict[str, list[str]]:
+    table = store.query(_query(name))
+    assert isinstance(table, Table)
+    out: dict[str, list[str]] = defaultdict(list)
+    for a, b in table.rows:
+        if a is not None and b is not None:
+            out[a.value].append(b.value)
+    return out
+
+
+def _counts(store: Store, name: str) -> list[tuple[str, int]]:
+    table = store.query(_query(name))
+    assert isinstance(table, Table)
+    out = []
+    for row in table.rows:
+        iri, label, n = row
+        name_ = label.value if label is not None else (iri.value if iri is not None else "?")
+        out.append((name_, int(n.value) if n is not None else 0))
+    return out
+
+
+def build(
+    *,
+    graph: Path | None = None,
+    ontology: Path | None = None,
+    out: Path | None = None,
+    reason: bool = True,
+    validate: bool = True,
+    progress: Progress | None = _stderr,
+) -> BuildReport:
+    """Build the graph and write it to ``out`` (default ``build/``); returns the report.
+
+    Raises ``InputError`` (nothing written) when a file does not parse.
+    """
+    out = out or build_dir()
+    files = source_files(graph, ontology)
+    started = time.perf_counter()
+    if progress:
+        progress(f"building from {len(files)} files")
+    store, report = assemble(files, reason=reason, validate=validate, progress=progress)
+    out.mkdir(parents=True, exist_ok=True)
+    with _lock(out):
+        _clean_staging(out)
+        run = out / "runs" / time.strftime("%Y%m%dT%H%M%S") / ""
+        run = run.with_name(f"{run.name}-{os.getpid()}")
+        staging = out / "runs" / f".staging-{run.name}"
+        staging.mkdir(parents=True)
+        with _step("write", report.timings, progress):
+            nt = store.dump("nt")
+            (staging / "mmkg.nt").write_bytes(nt)
+            (staging / "mmkg.ttl").write_bytes(store.dump("ttl"))
+            disk = Store.create(staging / "store")
+            disk.load(nt)
+            disk.flush()
+            del disk
+            report.timings["total"] = round(time.perf_counter() - started, 3)
+            (staging / "report.json").write_text(json.dumps(report.to_json(), indent=2, sort_keys=True))
+            manifest = {
+                "format": FORMAT,
+                "mmkg": __version__,
+                "inputs": input_digest(files),
+                "graph": str((graph or files[-1].parent).resolve()) if graph else "",
+                "triples": report.triples,
+            }
+            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+            os.replace(staging, run)
+            _point(out / "current", Path("runs") / run.name)
+            for name in ("mmkg.ttl", "mmkg.nt"):
+                link = out / name
+                if not link.is_symlink():
+                    _point(link, Path("current") / name)
+            _prune(out, keep=run.name)
+    report.run_dir = run
+    return report
+
+
+def _point(link: Path, target: Path) -> None:
+    tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+@contextmanager
+def _lock(out: Path) -> Iterator[None]:
+    with open(out / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _clean_staging(out: Path) -> None:
+    for leftover in (out / "runs").glob(".staging-*") if (out / "runs").exists() else []:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _prune(out: Path, *, keep: str, previous: int = 1) -> None:
+    runs = sorted(p for p in (out / "runs").iterdir() if not p.name.startswith("."))
+    old = [p for p in runs if p.name != keep]
+    for path in old[:-previous] if previous else old:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def current_run(out: Path | None = None) -> Path | None:
+    link = (out or build_dir()) / "current"
+    return link.resolve() if link.exists() else None
+
+
+def stale_reason(out: Path | None = None, *, graph: Path | None = None) -> str | None:
+    """Why the build in ``out`` cannot be trusted, or ``None`` when it is current."""
+    run = current_run(out)
+    if run is None:
+        return "no build yet"
+    try:
+        manifest = json.loads((run / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return "the build's manifest is missing or corrupt"
+    if manifest.get("format") != FORMAT or manifest.get("mmkg") != __version__:
+        return "the build was made by another version of mmkg"
+    if not (run / "store").is_dir():
+        return "the build's store is missing"
+    if manifest.get("inputs") != input_digest(source_files(graph)):
+        return "the ontology or graph files changed since the last build"
+    return None
+
+
+def open_built(out: Path | None = None, *, graph: Path | None = None, progress: Progress | None = _stderr) -> Store:
+    """Open the built store, rebuilding first when it is missing, stale or corrupt."""
+    out = out or build_dir()
+    reason = stale_reason(out, graph=graph)
+    if reason is None:
+        run = current_run(out)
+        assert run is not None
+        try:
+            return Store.open(run / "store")
+        except MmkgError as err:
+            reason = f"the store could not be opened ({err})"
+    if progress:
+        progress(f"{reason}: building")
+    report = build(out=out, graph=graph, progress=progress)
+    if report.consistent is False:
+        raise InputError(f"the ontology is inconsistent: {report.inconsistency}")
+    return Store.open(report.run_dir / "store")

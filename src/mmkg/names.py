@@ -1,0 +1,114 @@
+"""Names to IRIs: ``resolve("clip")`` finds model:clip; unknown names get near-name suggestions."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from mmkg.errors import InputError, UnknownNameError
+from mmkg.namespaces import ID_BASE, ONTOLOGY_IRI, PREFIXES
+from mmkg.resources import queries_dir
+from mmkg.store import Store, Table
+
+#: entity kinds a name can be asked for, with the class that defines them
+KIND_CLASSES: dict[str, str] = {
+    "model": ONTOLOGY_IRI + "PretrainedModel",
+    "paper": ONTOLOGY_IRI + "Paper",
+    "dataset": ONTOLOGY_IRI + "Dataset",
+    "objective": ONTOLOGY_IRI + "PretrainingObjective",
+    "task": ONTOLOGY_IRI + "DownstreamTask",
+    "entity": "",
+}
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", name.casefold())
+
+
+@dataclass
+class NameIndex:
+    """Labels, alternative labels and slugs of the entities of one store."""
+
+    by_key: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    display: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, store: Store) -> NameIndex:
+        table = store.query((queries_dir() / "build" / "names.rq").read_text(encoding="utf-8"))
+        assert isinstance(table, Table)
+        index = cls()
+        for entity, name, klass in table.rows:
+            if entity is None or name is None or klass is None:
+                continue
+            iri = entity.value
+            keys = {normalise(name.value)}
+            if iri.startswith(ID_BASE):
+                keys.add(normalise(iri.rsplit("/", 1)[-1]))
+            for key in keys:
+                index.by_key.setdefault(key, {}).setdefault(iri, set()).add(klass.value)
+            if name.value and iri not in index.display:
+                index.display[iri] = name.value
+        return index
+
+    def resolve(self, name: str, kind: str = "entity") -> str:
+        """The IRI of the one entity of ``kind`` called ``name``."""
+        if kind not in KIND_CLASSES:
+            raise InputError(f"unknown kind {kind!r}; use one of {', '.join(KIND_CLASSES)}")
+        wanted = KIND_CLASSES[kind]
+        expanded = _expand(name)
+        if expanded:
+            hits = self.by_key.get(normalise(expanded.rsplit("/", 1)[-1]), {})
+            if expanded in hits and (not wanted or wanted in hits[expanded]):
+                return expanded
+        candidates = {
+            iri for iri, classes in self.by_key.get(normalise(name), {}).items() if not wanted or wanted in classes
+        }
+        if len(candidates) == 1:
+            return candidates.pop()
+        if len(candidates) > 1:
+            listed = ", ".join(sorted(_short(c) for c in candidates))
+            raise InputError(f"{kind} name {name!r} is ambiguous: {listed}; use the IRI or prefixed name")
+        raise UnknownNameError(kind, name, self.suggest(name, kind))
+
+    def suggest(self, name: str, kind: str = "entity", n: int = 5) -> list[str]:
+        wanted = KIND_CLASSES.get(kind, "")
+        pool: dict[str, str] = {}
+        for key, hits in self.by_key.items():
+            for iri, classes in hits.items():
+                if not wanted or wanted in classes:
+                    pool.setdefault(key, self.display.get(iri, _short(iri)))
+        keys = difflib.get_close_matches(normalise(name), list(pool), n=n * 2, cutoff=0.5)
+        key = normalise(name)
+        keys += sorted(k for k in pool if key and (k.startswith(key) or key in k) and k not in keys)
+        out: list[str] = []
+        for k in keys:
+            if pool[k] not in out:
+                out.append(pool[k])
+        return out[:n]
+
+
+def _expand(name: str) -> str | None:
+    if name.startswith(("http://", "https://")):
+        return name
+    if ":" in name:
+        prefix, local = name.split(":", 1)
+        if prefix in PREFIXES:
+            return PREFIXES[prefix] + local
+    return None
+
+
+def _short(iri: str) -> str:
+    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def resolve(name: str, kind: str = "model", *, store: Store | None = None) -> str:
+    """The IRI for ``name`` in the built graph (opened if not given)."""
+    if store is None:
+        from mmkg.build import open_built
+
+        store = open_built()
+    return NameIndex.of(store).resolve(name, kind)

@@ -1,0 +1,62 @@
+"""Vocabularies named once. ``MMKG`` is closed: a misspelt term fails."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from rdflib import Namespace
+from rdflib.namespace import ClosedNamespace
+
+ONTOLOGY_IRI = "https://w3id.org/mmkg/ontology#"
+ID_BASE = "https://w3id.org/mmkg/id/"
+SURVEY = ID_BASE + "paper/arxiv-2302-10035"
+
+DCT = Namespace("http://purl.org/dc/terms/")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+CITO = Namespace("http://purl.org/spar/cito/")
+
+#: entity kinds under ID_BASE, each with its prefix
+KINDS = (
+    "model", "paper", "dataset", "objective", "backbone", "task", "metric", "setting",
+    "stage", "knowledge", "org", "result",
+)
+
+PREFIXES: dict[str, str] = {
+    "mmkg": ONTOLOGY_IRI,
+    **{kind: f"{ID_BASE}{kind}/" for kind in KINDS},
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dct": str(DCT),
+    "prov": str(PROV),
+    "cito": str(CITO),
+    "fabio": "http://purl.org/spar/fabio/",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "schema": "http://schema.org/",
+    "fair4ml": "https://w3id.org/fair4ml#",
+    "mls": "http://www.w3.org/ns/mls#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "void": "http://rdfs.org/ns/void#",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+}
+
+
+@cache
+def mmkg() -> ClosedNamespace:
+    """The ontology's namespace, closed over the terms ``ontology/mmkg.ttl`` declares."""
+    from mmkg.turtle import parse_file
+    from mmkg.resources import ontology_dir
+
+    graph = parse_file(ontology_dir() / "mmkg.ttl")
+    terms = sorted(
+        {str(s)[len(ONTOLOGY_IRI):] for s in graph.subjects() if str(s).startswith(ONTOLOGY_IRI)}
+    )
+    return ClosedNamespace(ONTOLOGY_IRI, terms)
+
+
+def sparql_prologue() -> str:
+    """PREFIX lines for every known prefix (for ad-hoc queries sent to remote endpoints)."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())

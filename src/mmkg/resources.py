@@ -1,0 +1,63 @@
+"""Where the project's data files live: the one resolver for ontology, graph and query files."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from mmkg.errors import InputError
+
+
+@cache
+def root() -> Path:
+    """The project root: ``$MMKG_ROOT`` or the checkout this package sits in."""
+    env = os.environ.get("MMKG_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "ontology" / "mmkg.ttl").is_file():
+            return parent
+    raise InputError("cannot find the mmkg data (ontology/mmkg.ttl); set MMKG_ROOT to the checkout")
+
+
+def ontology_dir() -> Path:
+    return root() / "ontology"
+
+
+def graph_dir() -> Path:
+    return root() / "graph"
+
+
+def queries_dir() -> Path:
+    return root() / "queries"
+
+
+def build_dir() -> Path:
+    env = os.environ.get("MMKG_BUILD")
+    return Path(env).resolve() if env else root() / "build"
+
+
+def source_files(graph: Path | None = None, ontology: Path | None = None) -> list[Path]:
+    """Every Turtle file a build reads, ontology first, in a stable order."""
+    onto = ontology or ontology_dir()
+    data = graph or graph_dir()
+    files = [onto / "mmkg.ttl"]
+    files += sorted(p for p in data.rglob("*.ttl") if not p.name.startswith("_"))
+    return files
+
+
+def shapes_file() -> Path:
+    return ontology_dir() / "shapes.ttl"
+
+
+def query_file(name: str, *, folder: str = "") -> Path:
+    """The file of a named query; names can never reach outside ``queries/``."""
+    base = (queries_dir() / folder).resolve()
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise InputError(f"invalid query name {name!r}")
+    path = (base / f"{name}.rq").resolve()
+    if base not in path.parents:
+        raise InputError(f"invalid query name {name!r}")
+    return path

@@ -1,0 +1,171 @@
+"""The embedded SPARQL store: the one module that knows the engine (pyoxigraph)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from mmkg.errors import InputError
+from mmkg.namespaces import PREFIXES
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+@dataclass
+class Table:
+    """Rows of a SELECT; each row a tuple of terms or ``None`` for unbound."""
+
+    variables: list[str]
+    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
+
+    def column(self, name: str) -> list[Term | None]:
+        i = self.variables.index(name)
+        return [row[i] for row in self.rows]
+
+    def records(self) -> list[dict[str, Term | None]]:
+        return [dict(zip(self.variables, row)) for row in self.rows]
+
+
+Result = Table | bool | list[ox.Triple]
+
+
+class Store:
+    """A SPARQL store held in memory or on disk."""
+
+    def __init__(self, inner: ox.Store) -> None:
+        self._inner = inner
+
+    @classmethod
+    def memory(cls) -> Store:
+        return cls(ox.Store())
+
+    @classmethod
+    def create(cls, path: Path) -> Store:
+        return cls(ox.Store(str(path)))
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        try:
+            return cls(ox.Store.read_only(str(path)))
+        except OSError as err:
+            raise InputError(f"cannot open the store at {path}: {err}; run 'mmkg build'") from None
+
+    def load(self, data: bytes, *, fmt: str = "nt", graph: str | None = None) -> None:
+        rdf = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE}[fmt]
+        to = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        self._inner.bulk_load(data, format=rdf, to_graph=to)
+
+    def load_file(self, path: Path) -> None:
+        fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
+        self._inner.bulk_load(path=str(path), format=fmt, base_iri=path.as_uri())
+
+    def add(self, triples: Iterable[ox.Triple]) -> None:
+        self._inner.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    def triples(self) -> Iterable[ox.Triple]:
+        for q in self._inner.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            yield q.triple
+
+    def flush(self) -> None:
+        self._inner.flush()
+
+    def optimize(self) -> None:
+        self._inner.optimize()
+
+    def dump(self, fmt: str) -> bytes:
+        rdf = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE}[fmt]
+        kwargs: dict[str, Any] = {"from_graph": ox.DefaultGraph()}
+        if fmt == "ttl":
+            kwargs["prefixes"] = PREFIXES
+        return self._inner.dump(format=rdf, **kwargs)
+
+    def query(self, text: str, bindings: Mapping[str, Term] | None = None, *, timeout: float | None = None) -> Result:
+        """Run a SPARQL query; ``bindings`` substitute variables (never pasted into the text)."""
+        subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        try:
+            res = self._inner.query(text, prefixes=PREFIXES, substitutions=subs or None)
+        except SyntaxError as err:
+            raise InputError(f"invalid query: {_position(text, err)}") from None
+        except OSError as err:
+            raise InputError(f"query failed: {err}") from None
+        return materialise(res)
+
+    def update_forbidden(self) -> None:  # pragma: no cover - documentation of intent
+        """The store offers no update: the graph changes only through a build."""
+
+
+def materialise(res: Any) -> Result:
+    if isinstance(res, ox.QueryBoolean):
+        return bool(res)
+    if isinstance(res, ox.QuerySolutions):
+        names = [v.value for v in res.variables]
+        return Table(names, [tuple(sol[i] for i in range(len(names))) for sol in res])
+    return list(res)
+
+
+def _position(text: str, err: SyntaxError) -> str:
+    import re
+
+    msg = str(err.msg if hasattr(err, "msg") else err)
+    found = re.search(r"error at (\d+):(\d+): (.*)", msg)
+    if found:
+        line, col, detail = int(found.group(1)), int(found.group(2)), found.group(3)
+        src_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+        return f"line {line}, column {col}: {detail} (near {src_line.strip()[:60]!r})"
+    return msg
+
+
+def iri(value: str) -> ox.NamedNode:
+    return ox.NamedNode(value)
+
+
+def literal(value: str | int | float | bool) -> ox.Literal:
+    return ox.Literal(value)
+
+
+def to_rdflib(triples: Iterable[ox.Triple]) -> Any:
+    """An rdflib graph holding ``triples`` (for serialisers, SHACL and the reasoner)."""
+    from rdflib import Graph
+
+    graph = Graph()
+    for t in triples:
+        graph.add((_rd(t.subject), _rd(t.predicate), _rd(t.object)))
+    return graph
+
+
+def from_rdflib(graph: Any) -> list[ox.Triple]:
+    return [ox.Triple(_ox(s), _ox(p), _ox(o)) for s, p, o in graph]
+
+
+def _rd(term: Any) -> Any:
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def _ox(term: Any) -> Any:
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        dt = term.datatype or "http://www.w3.org/2001/XMLSchema#string"
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(dt)))
+    raise TypeError(term)

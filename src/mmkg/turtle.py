@@ -1,0 +1,190 @@
+"""Reading Turtle with errors that name file and line, and writing canonical Turtle.
+
+Canonical form: only the prefixes used, sorted; subjects sorted by IRI, then top-level blank
+nodes by their text; ``a`` first, then predicates sorted; objects sorted by their text;
+blank nodes used once are written inline, RDF lists as ``( ... )``. The same graph always
+gives the same bytes, so a diff shows only real changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from mmkg.errors import InputError
+from mmkg.namespaces import PREFIXES
+
+_LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?$")
+_INDENT = "    "
+
+
+def check_syntax(path: Path, text: str | None = None) -> None:
+    """Raise ``InputError`` naming ``path:line:column`` if the Turtle does not parse."""
+    import pyoxigraph as ox
+
+    try:
+        if text is None:
+            for _ in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+                pass
+        else:
+            for _ in ox.parse(text.encode(), format=ox.RdfFormat.TURTLE, base_iri=path.as_uri()):
+                pass
+    except SyntaxError as err:
+        raise InputError(_syntax_message(path, err)) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot read: {err}") from None
+
+
+def _syntax_message(path: Path, err: SyntaxError) -> str:
+    msg = err.msg or str(err)
+    line, col = err.lineno, err.offset
+    found = re.search(r"line (\d+) column (\d+)", msg)
+    if found:
+        line, col = int(found.group(1)), int(found.group(2))
+    detail = re.sub(r"^Parser error between line \d+ column \d+ and line \d+ column \d+: ", "", msg)
+    where = f"{path}:{line}:{col}" if line else str(path)
+    return f"{where}: Turtle syntax error: {detail}"
+
+
+def parse_file(path: Path) -> Graph:
+    """Parse one Turtle file into an rdflib graph, with a file:line error on bad syntax."""
+    check_syntax(path)
+    graph = Graph()
+    graph.parse(path, format="turtle")
+    return graph
+
+
+def parse_text(text: str, *, name: str = "<text>") -> Graph:
+    check_syntax(Path(name), text)
+    graph = Graph()
+    graph.parse(data=text, format="turtle")
+    return graph
+
+
+class _Writer:
+    def __init__(self, graph: Graph, prefixes: dict[str, str]) -> None:
+        self.graph = graph
+        self.prefixes = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+        self.used: set[str] = set()
+        self.refs: dict[BNode, int] = defaultdict(int)
+        for o in graph.objects():
+            if isinstance(o, BNode):
+                self.refs[o] += 1
+
+    def name(self, term: URIRef) -> str:
+        iri = str(term)
+        if term == RDF.type:
+            return "a"
+        for prefix, ns in self.prefixes:
+            if iri.startswith(ns):
+                local = iri[len(ns):]
+                if _LOCAL.match(local):
+                    self.used.add(prefix)
+                    return f"{prefix}:{local}"
+        return "<" + iri.replace(">", "%3E") + ">"
+
+    def literal(self, lit: Literal) -> str:
+        lex = str(lit)
+        dt = lit.datatype
+        if dt == XSD.integer and re.fullmatch(r"[+-]?\d+", lex):
+            return lex
+        if dt == XSD.decimal and re.fullmatch(r"[+-]?\d*\.\d+", lex):
+            return lex
+        if dt == XSD.boolean and lex in ("true", "false"):
+            return lex
+        body = '"' + _escape(lex) + '"'
+        if lit.language:
+            return f"{body}@{lit.language}"
+        if dt is not None and dt != XSD.string:
+            return f"{body}^^{self.name(dt)}"
+        return body
+
+    def is_list(self, node: BNode) -> bool:
+        return (node, RDF.first, None) in self.graph and self.refs[node] <= 1
+
+    def items(self, node: BNode) -> list:
+        out = []
+        while node != RDF.nil:
+            out.append(self.graph.value(node, RDF.first))
+            node = self.graph.value(node, RDF.rest)
+            if node is None:
+                break
+        return out
+
+    def term(self, t, depth: int) -> str:
+        if isinstance(t, URIRef):
+            return self.name(t)
+        if isinstance(t, Literal):
+            return self.literal(t)
+        if isinstance(t, BNode):
+            if self.refs[t] > 1:
+                raise InputError("canonical Turtle does not support a blank node used twice")
+            if self.is_list(t):
+                return "( " + " ".join(self.term(i, depth) for i in self.items(t)) + " )"
+            body = self.body(t, depth + 1)
+            if not body:
+                return "[ ]"
+            pad = _INDENT * depth
+            return "[\n" + body + "\n" + pad + "]"
+        raise TypeError(t)
+
+    def body(self, subject, depth: int) -> str:
+        pad = _INDENT * depth
+        groups: dict = defaultdict(list)
+        for p, o in self.graph.predicate_objects(subject):
+            groups[p].append(o)
+        preds = sorted(groups, key=lambda p: (p != RDF.type, self.name(p)))
+        lines = []
+        for p in preds:
+            objs = sorted(self.term(o, depth) for o in groups[p])
+            lines.append(pad + self.name(p) + " " + ", ".join(objs))
+        return " ;\n".join(lines)
+
+    def document(self) -> str:
+        subjects = set(self.graph.subjects())
+        blocks: list[tuple[int, str, str]] = []
+        for s in subjects:
+            if isinstance(s, BNode):
+                if self.refs[s] > 0:
+                    continue
+                text = self.term(s, 0)
+                blocks.append((1, text, text + " ."))
+            else:
+                head = self.name(s)
+                blocks.append((0, str(s), head + "\n" + self.body(s, 1) + " ."))
+        blocks.sort(key=lambda b: (b[0], b[1]))
+        body = "\n\n".join(b[2] for b in blocks)
+        prefix_lines = "".join(
+            f"@prefix {p}: <{PREFIXES.get(p) or dict(self.prefixes)[p]}> .\n" for p in sorted(self.used)
+        )
+        return prefix_lines + "\n" + body + "\n"
+
+
+def _escape(text: str) -> str:
+    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    return out.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+def canonical(graph: Graph, prefixes: dict[str, str] | None = None) -> str:
+    """The canonical Turtle text of ``graph``."""
+    return _Writer(graph, prefixes or PREFIXES).document()
+
+
+def canonical_file(path: Path) -> str:
+    """The canonical text of a Turtle file (prefixes the file declares are kept in use)."""
+    graph = parse_file(path)
+    prefixes = dict(PREFIXES)
+    for prefix, ns in graph.namespaces():
+        if prefix and prefix not in prefixes:
+            prefixes[prefix] = str(ns)
+    return canonical(graph, prefixes)
+
+
+def non_canonical(paths: Iterable[Path]) -> list[Path]:
+    """The files whose text differs from their canonical form."""
+    return [p for p in paths if p.read_text(encoding="utf-8") != canonical_file(p)]
