@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from mmkg import __version__
 from mmkg.errors import InputError, MmkgError
-from mmkg.resources import build_dir, queries_dir, shapes_file, source_files
+from mmkg.resources import build_dir, graph_dir, queries_dir, shapes_file, source_files
 from mmkg.store import Store, Table, to_rdflib
 from mmkg.turtle import check_syntax
 from mmkg.validate import Violation, check_rules, run_rules, run_shapes
@@ -197,8 +197,7 @@ def build(
     out.mkdir(parents=True, exist_ok=True)
     with _lock(out):
         _clean_staging(out)
-        run = out / "runs" / time.strftime("%Y%m%dT%H%M%S") / ""
-        run = run.with_name(f"{run.name}-{os.getpid()}")
+        run = out / "runs" / f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{os.getpid()}"
         staging = out / "runs" / f".staging-{run.name}"
         staging.mkdir(parents=True)
         with _step("write", report.timings, progress):
@@ -215,7 +214,7 @@ def build(
                 "format": FORMAT,
                 "mmkg": __version__,
                 "inputs": input_digest(files),
-                "graph": str((graph or files[-1].parent).resolve()) if graph else "",
+                "graph": str((graph or graph_dir()).resolve()),
                 "triples": report.triples,
             }
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
@@ -265,6 +264,16 @@ def current_run(out: Path | None = None) -> Path | None:
     return link.resolve() if link.exists() else None
 
 
+def built_graph_dir(out: Path | None = None) -> Path | None:
+    """The graph folder the current build in ``out`` was made from."""
+    run = current_run(out)
+    try:
+        recorded = json.loads((run / "manifest.json").read_text()).get("graph") if run else None
+    except (OSError, ValueError):
+        return None
+    return Path(recorded) if recorded and Path(recorded).is_dir() else None
+
+
 def stale_reason(out: Path | None = None, *, graph: Path | None = None) -> str | None:
     """Why the build in ``out`` cannot be trusted, or ``None`` when it is current."""
     run = current_run(out)
@@ -278,6 +287,8 @@ def stale_reason(out: Path | None = None, *, graph: Path | None = None) -> str |
         return "the build was made by another version of mmkg"
     if not (run / "store").is_dir():
         return "the build's store is missing"
+    if graph is None and manifest.get("graph") and Path(manifest["graph"]).is_dir():
+        graph = Path(manifest["graph"])
     if manifest.get("inputs") != input_digest(source_files(graph)):
         return "the ontology or graph files changed since the last build"
     return None
@@ -286,6 +297,7 @@ def stale_reason(out: Path | None = None, *, graph: Path | None = None) -> str |
 def open_built(out: Path | None = None, *, graph: Path | None = None, progress: Progress | None = _stderr) -> Store:
     """Open the built store, rebuilding first when it is missing, stale or corrupt."""
     out = out or build_dir()
+    graph = graph or built_graph_dir(out)
     reason = stale_reason(out, graph=graph)
     if reason is None:
         run = current_run(out)

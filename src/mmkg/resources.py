@@ -41,8 +41,10 @@ def build_dir() -> Path:
 
 def source_files(graph: Path | None = None, ontology: Path | None = None) -> list[Path]:
     """Every Turtle file a build reads, ontology first, in a stable order."""
-    onto = ontology or ontology_dir()
-    data = graph or graph_dir()
+    onto = (ontology or ontology_dir()).resolve()
+    data = (graph or graph_dir()).resolve()
+    if not data.is_dir():
+        raise InputError(f"no graph folder {data}")
     files = [onto / "mmkg.ttl"]
     files += sorted(p for p in data.rglob("*.ttl") if not p.name.startswith("_"))
     return files

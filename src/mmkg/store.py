@@ -61,7 +61,7 @@ class Store:
 
     def load_file(self, path: Path) -> None:
         fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
-        self._inner.bulk_load(path=str(path), format=fmt, base_iri=path.as_uri())
+        self._inner.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
 
     def add(self, triples: Iterable[ox.Triple]) -> None:
         self._inner.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
@@ -90,7 +90,14 @@ class Store:
         """Run a SPARQL query; ``bindings`` substitute variables (never pasted into the text)."""
         subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
         try:
-            res = self._inner.query(text, prefixes=PREFIXES, substitutions=subs or None)
+            try:
+                res = self._inner.query(text, prefixes=PREFIXES, substitutions=subs or None)
+            except RuntimeError as err:
+                if not subs or "projection" not in str(err):
+                    raise InputError(f"query failed: {err}") from None
+                from mmkg.sparqltext import inject_values
+
+                res = self._inner.query(inject_values(text, bindings or {}), prefixes=PREFIXES)
         except SyntaxError as err:
             raise InputError(f"invalid query: {_position(text, err)}") from None
         except OSError as err:

@@ -32,7 +32,7 @@ def check_syntax(path: Path, text: str | None = None) -> None:
             for _ in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
                 pass
         else:
-            for _ in ox.parse(text.encode(), format=ox.RdfFormat.TURTLE, base_iri=path.as_uri()):
+            for _ in ox.parse(text.encode(), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()):
                 pass
     except SyntaxError as err:
         raise InputError(_syntax_message(path, err)) from None

@@ -1,0 +1,107 @@
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mmkg.build import build, open_built, stale_reason
+from mmkg.errors import InputError
+from mmkg.store import Store, Table
+
+MINI = Path(__file__).parent / "fixtures" / "mini"
+
+
+def _ask(store: Store, text: str) -> bool:
+    result = store.query(text)
+    assert isinstance(result, bool)
+    return result
+
+
+@pytest.mark.java
+def test_build_writes_graph_store_and_report(mini_build: Path) -> None:
+    run = (mini_build / "current").resolve()
+    for name in ("mmkg.ttl", "mmkg.nt", "report.json", "manifest.json"):
+        assert (run / name).is_file(), name
+    assert (mini_build / "mmkg.ttl").read_bytes() == (run / "mmkg.ttl").read_bytes()
+    report = json.loads((run / "report.json").read_text())
+    assert report["consistent"] is True
+    assert report["violations"] == []
+    assert report["entities"]["multi-modal pre-trained model"] == 4
+
+
+@pytest.mark.java
+def test_reasoner_infers_classes_never_asserted(mini_build: Path) -> None:
+    store = Store.open((mini_build / "current" / "store").resolve())
+    # delta is asserted only as a MultiModalModel with image, audio and text
+    assert _ask(store, "ASK { model:delta a mmkg:VisionLanguageModel }")
+    assert _ask(store, "ASK { model:delta a mmkg:AudioIncludingModel }")
+    assert _ask(store, "ASK { model:gamma a mmkg:VideoLanguageModel }")
+    assert _ask(store, "ASK { model:gamma a mmkg:KnowledgeEnhancedModel }")
+    assert _ask(store, "ASK { model:beta a mmkg:ContrastiveModel }")
+    assert not _ask(store, "ASK { model:alpha a mmkg:ContrastiveModel }")
+    assert not _ask(store, "ASK { model:textenc a mmkg:VisionLanguageModel }")
+    assert not _ask(store, "ASK { model:delta a mmkg:VisionLanguageModel . FILTER NOT EXISTS { ?e mmkg:rank ?r } . model:delta mmkg:evidence ?e . ?e a mmkg:VisionLanguageModel }")
+
+
+@pytest.mark.java
+def test_inconsistent_fixture_is_reported(tmp_path: Path) -> None:
+    graph = tmp_path / "graph"
+    shutil.copytree(MINI, graph)
+    shutil.copy(Path(__file__).parent / "fixtures" / "inconsistent.ttl", graph / "inconsistent.ttl")
+    report = build(graph=graph, out=tmp_path / "out", validate=False, progress=None)
+    assert report.consistent is False
+    assert not report.ok
+
+
+def test_derivation_skips_deprecated_claims(mini_build: Path) -> None:
+    store = Store.open((mini_build / "current" / "store").resolve())
+    years = store.query("SELECT ?y WHERE { model:beta mmkg:year ?y }")
+    assert isinstance(years, Table)
+    assert [r[0].value for r in years.rows] == ["2020"]
+    assert _ask(store, "ASK { model:delta mmkg:buildsOn model:gamma . model:delta prov:wasDerivedFrom model:beta }")
+
+
+def test_broken_turtle_leaves_previous_build_intact(tmp_path: Path) -> None:
+    graph = tmp_path / "graph"
+    shutil.copytree(MINI, graph)
+    out = tmp_path / "out"
+    first = build(graph=graph, out=out, reason=False, progress=None)
+    before = (out / "current").resolve()
+    (graph / "broken.ttl").write_text("@prefix ex: <http://example.org/> .\nex:a ex:b .\n")
+    with pytest.raises(InputError) as err:
+        build(graph=graph, out=out, reason=False, progress=None)
+    assert "broken.ttl:2:" in str(err.value)
+    assert (out / "current").resolve() == before == first.run_dir
+    assert Store.open(before / "store").query("ASK { model:alpha a mmkg:MultiModalModel }") is True
+
+
+def test_stale_build_is_detected_and_rebuilt(tmp_path: Path) -> None:
+    graph = tmp_path / "graph"
+    shutil.copytree(MINI, graph)
+    out = tmp_path / "out"
+    build(graph=graph, out=out, reason=False, progress=None)
+    assert stale_reason(out, graph=graph) is None
+    text = (graph / "mini.ttl").read_text().replace('rdfs:label "Alpha"', 'rdfs:label "Alpha Prime"')
+    (graph / "mini.ttl").write_text(text)
+    assert "changed" in (stale_reason(out, graph=graph) or "")
+    store = open_built(out, graph=graph, progress=None)
+    assert store.query('ASK { model:alpha rdfs:label "Alpha Prime" }') is True
+
+
+def test_corrupt_manifest_is_not_trusted(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(graph=MINI, out=out, reason=False, progress=None)
+    (out / "current" / "manifest.json").write_text("{not json")
+    assert "corrupt" in (stale_reason(out, graph=MINI) or "")
+    open_built(out, graph=MINI, progress=None)
+    assert stale_reason(out, graph=MINI) is None
+
+
+def test_old_runs_are_pruned(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    for _ in range(3):
+        build(graph=MINI, out=out, reason=False, validate=False, progress=None)
+    runs = [p for p in (out / "runs").iterdir() if not p.name.startswith(".")]
+    assert len(runs) == 2
+    assert os.path.islink(out / "current")
