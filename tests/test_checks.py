@@ -1,0 +1,57 @@
+"""Every integrity rule and several shapes fire on an invalid fixture, and not on valid data."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mmkg.api import check
+from mmkg.validate import check_rules
+
+FIXTURES = Path(__file__).parent / "fixtures"
+INVALID = FIXTURES / "invalid"
+RULES = [p.stem for p in check_rules()]
+
+
+def _violations(tmp_path: Path, fixture: Path) -> list:
+    graph = tmp_path / "graph"
+    shutil.copytree(FIXTURES / "mini", graph)
+    shutil.copy(fixture, graph / fixture.name)
+    return check(graph=graph, canonical=False).violations
+
+
+def test_valid_fixture_has_no_violations() -> None:
+    assert check(graph=FIXTURES / "mini", canonical=False).violations == []
+
+
+def test_every_rule_has_an_invalid_fixture() -> None:
+    missing = [r for r in RULES if not (INVALID / f"{r}.ttl").is_file()]
+    assert missing == []
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_rule_fires_on_its_fixture(rule: str, tmp_path: Path) -> None:
+    found = _violations(tmp_path, INVALID / f"{rule}.ttl")
+    assert rule in {v.rule for v in found}, [v.line() for v in found]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "focus", "words"),
+    [
+        ("shape-model-without-year", "model:no-year", "mmkg:year"),
+        ("shape-paper-bad-arxiv-id", "paper:arxiv-0000-00009", "arXiv id"),
+        ("shape-two-parameter-counts", "model:two-params", "parameter count"),
+    ],
+)
+def test_shape_fires_on_its_fixture(fixture: str, focus: str, words: str, tmp_path: Path) -> None:
+    found = [v for v in _violations(tmp_path, INVALID / f"{fixture}.ttl") if v.rule == "shape"]
+    assert any(v.focus == focus and words in v.message for v in found), [v.line() for v in found]
+
+
+def test_non_canonical_file_is_reported(tmp_path: Path) -> None:
+    graph = tmp_path / "graph"
+    shutil.copytree(FIXTURES / "mini", graph)
+    path = graph / "mini.ttl"
+    path.write_text(path.read_text() + "\n\n")
+    found = check(graph=graph).violations
+    assert [v.rule for v in found] == ["canonical-form"]
