@@ -1,0 +1,166 @@
+"""Every named query runs on the fixture graph and returns the expected rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mmkg.api import named_queries, query
+from mmkg.errors import InputError, UnknownNameError
+from mmkg.formats import short
+from mmkg.store import Table
+
+M, P, D = "model:", "paper:arxiv-0000-0000", "dataset:"
+
+
+def rows(name: str, cols: list[str], **params: str) -> set[tuple[str, ...]]:
+    result = query(name, params=params)
+    assert isinstance(result, Table), name
+    return {tuple(short(r[c]) for c in cols) for r in result.records()}
+
+
+def triples(name: str, **params: str) -> set[tuple[str, str, str]]:
+    result = query(name, params=params)
+    assert isinstance(result, list), name
+    return {(short(t.subject), short(t.predicate), short(t.object)) for t in result}
+
+
+EXPECTED: dict[str, tuple[dict[str, str], list[str], set[tuple[str, ...]]]] = {
+    "models-by-year": ({}, ["year", "models"], {("2019", "1"), ("2020", "1"), ("2021", "1"), ("2022", "1")}),
+    "model-facts": ({"model": "Beta"}, ["property", "value", "rank"], None),  # checked below
+    "models-by-modality": ({}, ["combination", "models"], {("image+text", "2"), ("audio+image+text", "1"), ("text+video", "1")}),
+    "search-models": ({"text": "single-stream"}, ["model"], {(M + "alpha",)}),
+    "largest-models": ({}, ["model", "parameters"], {(M + "beta", "200000000"), (M + "textenc", "110000000"), (M + "alpha", "100000000")}),
+    "contrastive-on-dataset": ({"dataset": "Pairs-B"}, ["model", "buildsOn"], {(M + "beta", "Alpha")}),  # delta checked below
+    "datasets-table": ({}, ["row", "name", "year", "size", "available"], {("1", "Pairs-A", "2018", "1M", "true"), ("2", "Pairs-B", "2020", "30M", "false")}),
+    "models-per-dataset": ({}, ["dataset", "models"], {(D + "pairs-b", "3"), (D + "pairs-a", "2")}),
+    "shared-pretraining-data": ({}, ["model", "other", "datasets"], {(M + "alpha", M + "beta", "Pairs-A"), (M + "beta", M + "delta", "Pairs-B"), (M + "beta", M + "gamma", "Pairs-B"), (M + "delta", M + "gamma", "Pairs-B")}),
+    "dataset-users": ({"dataset": "pairs-a"}, ["model"], {(M + "alpha",), (M + "beta",)}),
+    "objectives-by-family": ({}, ["family", "abbreviation"], {("contrastive objective", "ITC"), ("language modelling objective", "LM"), ("masked language modelling", "MLM"), ("matching objective", "ITM")}),
+    "family-trends": ({}, ["family", "year", "models"], {("contrastive objective", "2020", "1"), ("contrastive objective", "2022", "1"), ("generative objective", "2021", "1"), ("generative objective", "2022", "1"), ("masked modelling objective", "2019", "1"), ("matching objective", "2019", "1")}),
+    "objective-users": ({"objective": "ITC"}, ["model"], {(M + "beta",), (M + "delta",)}),
+    "undefined-objectives": ({}, ["abbreviation", "unknown"], {("ITC", "false"), ("LM", "false")}),
+    "fusion-styles": ({}, ["style", "models"], {("mmkg:CrossStream", "1"), ("mmkg:SingleStream", "1")}),
+    "backbone-usage": ({}, ["backbone", "models"], {("backbone:bert", "3"), ("backbone:transformer", "3"), ("backbone:vit", "1")}),
+    "models-using-component": ({"model": "Beta"}, ["user", "role"], {(M + "delta", "uses vision encoder")}),
+    "interaction-modules": ({}, ["label", "models"], {("co-attention", "0"), ("concatenation", "0"), ("cross-attention", "0"), ("inter-modality contrastive alignment", "0"), ("merge-attention", "0"), ("tangled transformer", "0")}),
+    "knowledge-enhanced-models": ({}, ["model", "knowledge"], {(M + "gamma", "scene graph")}),
+    "knowledge-taxonomy": ({}, ["class", "node"], {("kind of knowledge", "knowledge:scene-graph")}),
+    "best-result-per-benchmark": ({}, ["benchmark", "metric", "setting", "best", "model"], {(D + "bench-q", "metric:vqa-accuracy", "setting:fine-tuned", "75.5", M + "delta")}),
+    "results-for-model": ({"model": "beta"}, ["benchmark", "value", "sources"], {(D + "bench-q", "70.1", "https://w3id.org/mmkg/id/paper/arxiv-0000-00002")}),
+    "benchmarks-by-task": ({}, ["task", "benchmark"], {("task:vqa", D + "bench-q")}),
+    "training-resources": ({}, ["model"], set()),
+    "ancestors": ({"model": "Delta"}, ["ancestor", "direct"], {(M + "beta", "true"), (M + "gamma", "true"), (M + "alpha", "false"), (M + "textenc", "false")}),
+    "descendants": ({"model": "alpha"}, ["descendant", "direct"], {(M + "beta", "true"), (M + "gamma", "false"), (M + "delta", "false")}),
+    "most-built-on": ({}, ["model", "derivatives", "descendants"], {(M + "beta", "2", "2"), (M + "textenc", "1", "4"), (M + "alpha", "1", "3"), (M + "gamma", "1", "1")}),
+    "lineage-edges": ({}, ["model", "relation", "base"], {(M + "alpha", "uses text encoder", M + "textenc"), (M + "beta", "extends", M + "alpha"), (M + "delta", "fine-tuned from", M + "gamma"), (M + "delta", "uses vision encoder", M + "beta"), (M + "gamma", "initialised from", M + "beta")}),
+    "most-cited": ({}, ["paper", "citations"], {(P + "1", "2"), (P + "2", "2"), (P + "3", "1")}),
+    "cited-by": ({"paper": "Beta paper"}, ["citing", "relation"], {(P + "3", "uses method in"), (P + "4", "cites")}),
+    "citation-edges": ({}, ["citing", "relation", "cited"], {(P + "2", "extends", P + "1"), (P + "3", "cites", P + "1"), (P + "3", "uses method in", P + "2"), (P + "4", "cites", P + "2"), (P + "4", "extends", P + "3")}),
+    "disagreements": ({}, ["entity", "property", "claimed", "currentValues"], {(M + "beta", "mmkg:year", "2019", "2020"), ("result:beta--bench-q--vqa-accuracy--fine-tuned", "mmkg:value", "69", "70.1")}),
+    "facts-by-source": ({}, ["source", "entities"], {("paper:arxiv-2302-10035", "12"), (P + "4", "3"), (P + "2", "3"), ("paper:arxiv-0000-00010", "2"), (P + "3", "2"), (P + "1", "3")}),
+    "uncertain-claims": ({}, ["entity", "locator"], {(M + "gamma", "Sec 3")}),
+    "sources-of-fact": ({"model": "beta", "property": "mmkg:year"}, ["value", "rank"], {("2019", "mmkg:DeprecatedRank"), ("2020", "mmkg:NormalRank")}),
+    "missing-property": ({"class": "mmkg:MultiModalModel", "property": "mmkg:fusionStyle"}, ["entity"], {(M + "gamma",), (M + "delta",)}),
+    "models-without-datasets": ({}, ["model"], set()),
+    "models-without-lineage": ({}, ["model"], set()),
+    "papers-without-identifier": ({}, ["paper"], set()),
+    "coverage-by-year": ({}, ["year", "models", "withDatasets", "withParameters"], {("2019", "1", "1", "1"), ("2020", "1", "1", "1"), ("2021", "1", "1", "0"), ("2022", "1", "1", "0")}),
+}
+
+
+@pytest.fixture(autouse=True)
+def _mini(mini_build: Path, use_build) -> None:  # type: ignore[no-untyped-def]
+    use_build(mini_build)
+
+
+def test_library_has_30_documented_queries() -> None:
+    lib = named_queries()
+    assert len(lib) >= 30
+    groups = {q.group for q in lib}
+    assert {"models", "data", "objectives", "architecture", "knowledge", "results", "lineage", "citations", "provenance", "curation"} <= groups
+    for q in lib:
+        assert q.title and q.description, q.name
+        assert q.form == "CONSTRUCT" or q.rows, f"{q.name} does not say what a row means"
+
+
+def test_every_named_query_has_a_test() -> None:
+    tested = set(EXPECTED) | {"models-table", "lineage-graph", "citation-neighbourhood", "survey-only-facts"}
+    assert {q.name for q in named_queries()} <= tested
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_named_query_rows(name: str) -> None:
+    params, cols, expected = EXPECTED[name]
+    if expected is None:
+        pytest.skip("checked in its own test")
+    got = rows(name, cols, **params)
+    if name == "contrastive-on-dataset":
+        assert (M + "beta", "Alpha") in got and {r[0] for r in got} == {M + "beta", M + "delta"}
+    else:
+        assert got == expected
+
+
+def test_model_facts_include_deprecated_claim() -> None:
+    got = rows("model-facts", ["property", "value", "rank"], model="Beta")
+    assert ("mmkg:year", "2019", "mmkg:DeprecatedRank") in got
+    assert ("mmkg:year", "2020", "mmkg:NormalRank") in got
+    assert ("mmkg:extends", M + "alpha", "mmkg:NormalRank") in got
+
+
+def test_models_table_reproduces_the_survey_table() -> None:
+    got = rows("models-table", ["row", "name", "year", "venue", "objectives", "parameters"])
+    norm = {(r[0], r[1], r[2], r[3], ";".join(sorted(r[4].split(";"))) if r[4] else "", r[5]) for r in got}
+    assert norm == {("1", "Alpha", "2019", "NeurIPS", "ITM;MLM", "100M"), ("2", "Beta", "2019", "ICML", "", ""), ("3", "Gamma", "2021", "", "LM", "")}
+
+
+def test_survey_only_facts() -> None:
+    got = rows("survey-only-facts", ["entity", "property", "value"])
+    # Beta's venue rests on the survey alone; its year (2020) comes from its paper
+    assert (M + "beta", "mmkg:venue", "ICML") in got
+    assert not any(r[0] == M + "beta" and r[1] == "mmkg:year" for r in got)
+    # Pairs-A's pair count comes from a paper, so it is not listed
+    assert not any(r[1] == "mmkg:imageTextPairCount" for r in got)
+
+
+def test_lineage_graph_construct() -> None:
+    got = triples("lineage-graph", model="beta")
+    assert (M + "beta", "mmkg:extends", M + "alpha") in got
+    assert (M + "delta", "mmkg:usesVisionEncoder", M + "beta") in got
+    assert (M + "alpha", "mmkg:usesTextEncoder", M + "textenc") in got
+    assert not any(p == "mmkg:buildsOn" for _, p, _ in got)
+
+
+def test_citation_neighbourhood_construct() -> None:
+    got = {t for t in triples("citation-neighbourhood", paper="arxiv-0000-00001") if t[1].startswith("cito:")}
+    assert got == {(P + "2", "cito:cites", P + "1"), (P + "3", "cito:cites", P + "1"), (P + "3", "cito:cites", P + "2"), (P + "4", "cito:cites", P + "2"), (P + "4", "cito:cites", P + "3")}
+
+
+def test_parameters_are_bound_not_pasted() -> None:
+    # a value that would break a query if pasted into its text is just a string that matches nothing
+    assert rows("search-models", ["model"], text='") } UNION { ?model ?p ?o } #') == set()
+
+
+def test_unknown_model_suggests_near_names() -> None:
+    with pytest.raises(UnknownNameError) as err:
+        query("ancestors", params={"model": "Deltta"})
+    assert "Delta" in err.value.suggestions
+
+
+def test_missing_and_unknown_parameters_are_errors() -> None:
+    with pytest.raises(InputError, match="needs --param model"):
+        query("ancestors")
+    with pytest.raises(InputError, match="no parameter"):
+        query("ancestors", params={"model": "delta", "depth": "2"})
+
+
+def test_invalid_query_names_the_position() -> None:
+    with pytest.raises(InputError) as err:
+        query("SELECT ?x WHERE { ?x ?y }")
+    assert "line 1, column" in str(err.value)
+
+
+def test_unknown_query_name_suggests() -> None:
+    with pytest.raises(InputError, match="ancestors"):
+        query("ancestor")
