@@ -242,5 +242,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""Subcommands beyond the core: serve, push, viz, export."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mmkg.cli import EPILOG, EXIT_OK, extension
+from mmkg.errors import InputError
+
+
+@extension
+def _serve(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="a read-only SPARQL 1.1 endpoint over the built graph", epilog=EPILOG)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds a query may run")
+    p.add_argument("--max-rows", type=int, default=10000, help="largest result returned")
+    p.add_argument("--max-request-bytes", type=int, default=64 * 1024)
+    p.add_argument("--workers", type=int, default=2, help="query worker processes")
+    p.add_argument("--cors-origin", default="*", help="Access-Control-Allow-Origin value; '' turns CORS off")
+    p.add_argument("--allow-service", action="append", default=[], metavar="URL",
+                   help="allow federated SERVICE calls to this endpoint (off by default)")
+    p.add_argument("--build", type=Path, help="build folder (default: build/)")
+    p.set_defaults(func=cmd_serve)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from mmkg.build import current_run, open_built
+    from mmkg.server import ServerConfig, serve
+
+    open_built(args.build)  # builds first when missing or stale
+    run = current_run(args.build)
+    assert run is not None
+    config = ServerConfig(run_dir=run, host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows,
+                          max_request_bytes=args.max_request_bytes, workers=args.workers,
+                          cors_origin=args.cors_origin or None, allow_service=args.allow_service)
+    print(f"serving {run} at http://{args.host}:{args.port}/ (SPARQL at /sparql); Ctrl-C stops", file=sys.stderr, flush=True)
+    serve(config)
+    return EXIT_OK
+
+
+@extension
+def _push(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("push", help="load the built graph into a remote store (Graph Store Protocol)", epilog=EPILOG)
+    p.add_argument("--store", required=True, metavar="URL", help="graph store endpoint, e.g. http://127.0.0.1:7878/store")
+    p.add_argument("--graph", help="named graph IRI (default: the default graph)")
+    p.add_argument("--build", type=Path, help="build folder (default: build/)")
+    p.set_defaults(func=cmd_push)
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from mmkg.build import current_run, open_built
+    from mmkg.remote import push
+
+    open_built(args.build)
+    run = current_run(args.build)
+    if run is None:
+        raise InputError("no build to push")
+    status = push(args.store, run / "mmkg.nt", graph=args.graph)
+    print(f"pushed {run / 'mmkg.nt'} to {args.store} (HTTP {status})")
+    return EXIT_OK

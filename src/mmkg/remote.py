@@ -1,0 +1,122 @@
+"""Remote SPARQL 1.1 endpoints through SPARQLWrapper, and loading a graph into a remote store
+through the Graph Store Protocol. SPARQLWrapper's setter-style object stays inside this module."""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from mmkg.errors import InputError, RemoteError
+from mmkg.namespaces import PREFIXES
+from mmkg.sparqltext import inject_values
+from mmkg.store import Result, Term, materialise
+
+RETRYABLE = (urllib.error.URLError, socket.timeout, ConnectionError, TimeoutError)
+
+
+def with_prologue(text: str) -> str:
+    """Add PREFIX lines for the project's prefixes that the query uses but does not declare."""
+    declared = {m.group(1) for m in re.finditer(r"PREFIX\s+([A-Za-z][\w-]*)?\s*:", text, re.IGNORECASE)}
+    lines = [f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items() if p not in declared and re.search(rf"\b{p}:", text)]
+    return ("\n".join(lines) + "\n" + text) if lines else text
+
+
+@dataclass
+class Endpoint:
+    """A SPARQL 1.1 query endpoint, e.g. ``http://127.0.0.1:7878/query``."""
+
+    url: str
+    timeout: float = 30.0
+    retries: int = 3
+    backoff: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not re.match(r"^https?://[^\s/]+", self.url):
+            raise InputError(f"not an http(s) endpoint URL: {self.url!r}")
+
+    def query(self, text: str, bindings: Mapping[str, Term] | None = None, *, timeout: float | None = None) -> Result:
+        from SPARQLWrapper import POST, SPARQLWrapper
+        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+        body = with_prologue(inject_values(text, bindings or {}))
+        form = _form(body)
+        client = SPARQLWrapper(self.url)
+        client.setMethod(POST)
+        client.setTimeout(int(timeout or self.timeout))
+        client.setQuery(body)
+        accept = {
+            "SELECT": "application/sparql-results+json",
+            "ASK": "application/sparql-results+json",
+            "CONSTRUCT": "application/n-triples",
+            "DESCRIBE": "application/n-triples",
+        }[form]
+        client.addCustomHttpHeader("Accept", accept)
+        client.setReturnFormat("json" if form in ("SELECT", "ASK") else "n3")
+        last: Exception | None = None
+        for attempt in range(self.retries):
+            try:
+                response = client.query().response
+                data = response.read()
+                break
+            except urllib.error.HTTPError as err:
+                detail = err.read().decode("utf-8", "replace").strip().splitlines()[:1]
+                if err.code >= 500 and attempt + 1 < self.retries:
+                    last = err
+                    time.sleep(self.backoff * 2**attempt)
+                    continue
+                raise RemoteError(f"{self.url} answered HTTP {err.code}: {detail[0] if detail else err.reason}") from None
+            except SPARQLWrapperException as err:
+                first = str(err).strip().splitlines()[0]
+                raise RemoteError(f"{self.url} refused the query: {first}") from None
+            except RETRYABLE as err:
+                last = err
+                if attempt + 1 < self.retries:
+                    time.sleep(self.backoff * 2**attempt)
+        else:
+            reason = getattr(last, "reason", last)
+            raise RemoteError(f"cannot reach {self.url} after {self.retries} tries: {reason}")
+        return _parse(data, form, self.url)
+
+
+def _form(text: str) -> str:
+    from mmkg.sparqltext import _FORMS, _scan
+
+    visible = "".join(c for _, c in _scan(text))
+    m = _FORMS.search(visible)
+    if not m:
+        raise InputError("not a SPARQL query (no SELECT, CONSTRUCT, ASK or DESCRIBE)")
+    return m.group(1).upper()
+
+
+def _parse(data: bytes, form: str, url: str) -> Result:
+    try:
+        if form in ("SELECT", "ASK"):
+            return materialise(ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON))
+        return list(t.triple for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+    except (SyntaxError, ValueError, UnicodeDecodeError) as err:
+        sample = data[:60].decode("utf-8", "replace").replace("\n", " ")
+        raise RemoteError(f"{url} answered something that is not SPARQL results ({err}; starts {sample!r})") from None
+
+
+def push(store_url: str, ntriples: Path, *, graph: str | None = None, timeout: float = 120.0) -> int:
+    """Replace a graph of a remote store with the built graph (Graph Store Protocol PUT)."""
+    if not re.match(r"^https?://", store_url):
+        raise InputError(f"not an http(s) store URL: {store_url!r}")
+    target = store_url + ("&" if "?" in store_url else "?") + (f"graph={urllib.request.quote(graph, safe='')}" if graph else "default")
+    data = ntriples.read_bytes()
+    req = urllib.request.Request(target, data=data, method="PUT", headers={"Content-Type": "application/n-triples"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as err:
+        raise RemoteError(f"{store_url} refused the graph: HTTP {err.code} {err.reason}") from None
+    except RETRYABLE as err:
+        raise RemoteError(f"cannot reach {store_url}: {getattr(err, 'reason', err)}") from None

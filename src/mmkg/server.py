@@ -1,0 +1,254 @@
+"""``mmkg serve``: a read-only SPARQL 1.1 Protocol endpoint over the built graph (Flask app,
+served by waitress). Queries run in worker processes with a time limit and a result cap."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mmkg.formats import GRAPH_FORMATS, MEDIA_TYPES, TABLE_FORMATS
+
+TABLE_TYPES = {
+    "application/sparql-results+json": "json", "application/json": "json",
+    "application/sparql-results+xml": "xml", "application/xml": "xml", "text/xml": "xml",
+    "text/csv": "csv", "text/tab-separated-values": "tsv", "text/html": "html", "text/plain": "table",
+    "text/markdown": "md",
+}
+GRAPH_TYPES = {
+    "text/turtle": "ttl", "application/x-turtle": "ttl", "application/n-triples": "nt", "text/plain": "nt",
+    "application/ld+json": "jsonld", "application/json": "jsonld", "application/rdf+xml": "rdfxml", "text/html": "html",
+}
+
+
+TABLE_ALIASES = {"srj": "json", "srx": "xml", "text": "table", "markdown": "md"}
+GRAPH_ALIASES = {"turtle": "ttl", "n3": "ttl", "ntriples": "nt", "n-triples": "nt", "json-ld": "jsonld", "json": "jsonld",
+                 "xml": "rdfxml", "rdf": "rdfxml", "rdf+xml": "rdfxml"}
+
+
+@dataclass
+class ServerConfig:
+    run_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timeout: float = 10.0
+    max_rows: int = 10000
+    max_request_bytes: int = 64 * 1024
+    workers: int = 2
+    cors_origin: str | None = "*"
+    allow_service: list[str] = field(default_factory=list)
+
+
+def _negotiate(accept: str, table: dict[str, str], default: str) -> str:
+    best, best_q = default, -1.0
+    for part in (accept or "").split(","):
+        bits = [b.strip() for b in part.split(";")]
+        mime = bits[0].lower()
+        q = 1.0
+        for b in bits[1:]:
+            if b.startswith("q="):
+                try:
+                    q = float(b[2:])
+                except ValueError:
+                    q = 0.0
+        if mime in table and q > best_q:
+            best, best_q = table[mime], q
+    return best
+
+
+def service_targets(text: str) -> list[str]:
+    """The IRIs (or variables) named by SERVICE clauses, outside strings, IRIs and comments."""
+    from mmkg.sparqltext import _scan
+
+    positions = list(_scan(text))
+    visible = "".join(c for _, c in positions)
+    out = []
+    for m in re.finditer(r"\bSERVICE\b(\s+SILENT)?\s*", visible, re.IGNORECASE):
+        start = positions[m.end()][0] if m.end() < len(positions) else len(text)
+        iri = re.match(r"<([^>]*)>|(\?\w+|\$\w+)|(\w*:\w*)", text[start:])
+        out.append(iri.group(0) if iri else "?")
+    return out
+
+
+def create_app(config: ServerConfig) -> Any:
+    from flask import Flask, Response, request
+
+    from mmkg.api import named_queries
+    from mmkg.pages import start_page
+    from mmkg.queries import library
+    from mmkg.store import Store, Table
+    from mmkg.workers import WorkerPool
+
+    app = Flask("mmkg")
+    app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
+    pool = WorkerPool(config.run_dir / "store", size=config.workers, timeout=config.timeout)
+    app.extensions["mmkg_pool"] = pool
+    meta = Store.open(config.run_dir / "store")
+    triples = len(meta)
+    void_text = _void(meta, config)
+    del meta
+
+    def reply(status: int, body: bytes | str, ctype: str = "text/plain; charset=utf-8") -> Response:
+        resp = Response(body, status=status, content_type=ctype)
+        if config.cors_origin:
+            resp.headers["Access-Control-Allow-Origin"] = config.cors_origin
+            resp.headers["Vary"] = "Origin"
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        return resp
+
+    def formats() -> tuple[str, str]:
+        fmt = (request.values.get("format") or request.values.get("output") or "").lower()
+        if fmt:
+            table = TABLE_ALIASES.get(fmt, fmt if fmt in (*TABLE_FORMATS, "html") else "json")
+            graph = GRAPH_ALIASES.get(fmt, fmt if fmt in (*GRAPH_FORMATS, "html") else "ttl")
+            return table, graph
+        accept = request.headers.get("Accept", "")
+        return _negotiate(accept, TABLE_TYPES, "json"), _negotiate(accept, GRAPH_TYPES, "ttl")
+
+    def refuse_hostile(text: str) -> Response | None:
+        if len(text.encode()) > config.max_request_bytes:
+            return reply(413, f"query longer than {config.max_request_bytes} bytes")
+        for target in service_targets(text):
+            if target.strip("<>") not in config.allow_service:
+                return reply(403, f"federated SERVICE calls are not allowed here ({target})")
+        return None
+
+    def run(job: dict) -> Response:
+        table_fmt, graph_fmt = formats()
+        job.update(table_format=table_fmt, graph_format=graph_fmt, cap=config.max_rows)
+        answer = pool.run(job)
+        return reply(answer.status, answer.body, answer.content_type)
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        if config.cors_origin and "Access-Control-Allow-Origin" not in resp.headers:
+            resp.headers["Access-Control-Allow-Origin"] = config.cors_origin
+        return resp
+
+    @app.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+    def sparql() -> Response:
+        if request.method == "OPTIONS":
+            resp = reply(204, b"")
+            resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            resp.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+            return resp
+        ctype = (request.content_type or "").split(";")[0].strip().lower()
+        if "update" in request.values or ctype == "application/sparql-update":
+            return reply(403, "this endpoint is read-only: SPARQL updates are refused")
+        if request.method == "POST" and ctype == "application/sparql-query":
+            text = request.get_data(as_text=True)
+        else:
+            text = request.values.get("query", "")
+        if not text:
+            return reply(200, _service_description(config), "text/turtle; charset=utf-8")
+        hostile = refuse_hostile(text)
+        if hostile is not None:
+            return hostile
+        return run({"text": text})
+
+    @app.get("/queries")
+    def queries_index() -> Response:
+        import json
+
+        items = [{"name": q.name, "group": q.group, "title": q.title, "description": q.description,
+                  "params": [{"name": p.name, "kind": p.kind, "optional": p.optional, "description": p.description} for p in q.params]}
+                 for q in named_queries()]
+        return reply(200, json.dumps(items, indent=1), "application/json")
+
+    @app.get("/queries/<name>")
+    def named(name: str) -> Response:
+        if name not in library():
+            return reply(404, f"no named query {name!r}")
+        params = {k: v for k, v in request.args.items() if k != "format" and v != ""}
+        return run({"named": name, "params": params})
+
+    @app.get("/.well-known/void")
+    def void() -> Response:
+        return reply(200, void_text, "text/turtle; charset=utf-8")
+
+    @app.get("/")
+    def index() -> Response:
+        return reply(200, start_page(named_queries(), triples=triples), "text/html; charset=utf-8")
+
+    @app.get("/viz")
+    def viz() -> Response:
+        from mmkg.viz import render_html
+
+        focus = request.args.get("focus") or None
+        try:
+            depth = max(0, min(int(request.args.get("depth", "2")), 6))
+        except ValueError:
+            return reply(400, "depth must be an integer")
+        store = Store.open(config.run_dir / "store")
+        try:
+            text = render_html(store=store, focus=focus, depth=depth)
+        except Exception as err:  # noqa: BLE001
+            from mmkg.errors import MmkgError
+
+            if isinstance(err, MmkgError):
+                return reply(400, str(err))
+            raise
+        return reply(200, text, "text/html; charset=utf-8")
+
+    @app.errorhandler(413)
+    def too_large(_: Any) -> Response:
+        return reply(413, f"request larger than {config.max_request_bytes} bytes")
+
+    return app
+
+
+def _service_description(config: ServerConfig) -> str:
+    return _sd(f"http://{config.host}:{config.port}")
+
+
+def _sd(base: str) -> str:
+    return f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix void: <http://rdfs.org/ns/void#> .
+
+<{base}/sparql> a sd:Service ;
+    sd:endpoint <{base}/sparql> ;
+    sd:supportedLanguage sd:SPARQL11Query ;
+    sd:resultFormat <http://www.w3.org/ns/formats/SPARQL_Results_JSON>, <http://www.w3.org/ns/formats/SPARQL_Results_XML>,
+        <http://www.w3.org/ns/formats/SPARQL_Results_CSV>, <http://www.w3.org/ns/formats/SPARQL_Results_TSV>,
+        <http://www.w3.org/ns/formats/Turtle>, <http://www.w3.org/ns/formats/N-Triples>,
+        <http://www.w3.org/ns/formats/JSON-LD>, <http://www.w3.org/ns/formats/RDF_XML> ;
+    sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph <{base}/.well-known/void#dataset> ] .
+"""
+
+
+def _void(store: Any, config: ServerConfig) -> str:
+    from mmkg.resources import queries_dir
+    from mmkg.store import Table
+
+    base = f"http://{config.host}:{config.port}"
+    table = store.query((queries_dir() / "build" / "void.rq").read_text(encoding="utf-8"))
+    assert isinstance(table, Table)
+    rec = table.records()[0]
+    lines = [
+        "@prefix void: <http://rdfs.org/ns/void#> .",
+        "@prefix dct: <http://purl.org/dc/terms/> .",
+        "",
+        f"<{base}/.well-known/void#dataset> a void:Dataset ;",
+        '    dct:title "mmkg: multi-modal pre-trained models knowledge graph" ;',
+        f"    void:sparqlEndpoint <{base}/sparql> ;",
+        "    void:vocabulary <https://w3id.org/mmkg/ontology#>, <http://www.w3.org/ns/prov#>, <http://purl.org/spar/cito/> ;",
+        "    void:uriSpace \"https://w3id.org/mmkg/id/\" ;",
+    ]
+    for key in ("triples", "entities", "classes", "properties", "distinctSubjects", "distinctObjects"):
+        value = rec.get(key)
+        if value is not None:
+            lines.append(f"    void:{key} {value.value} ;")
+    lines[-1] = lines[-1].rstrip(" ;") + " ."
+    return "\n".join(lines) + "\n"
+
+
+def serve(config: ServerConfig) -> None:
+    import waitress
+
+    app = create_app(config)
+    try:
+        waitress.serve(app, host=config.host, port=config.port, threads=8, max_request_body_size=config.max_request_bytes,
+                       ident="mmkg", clear_untrusted_proxy_headers=True)
+    finally:
+        app.extensions["mmkg_pool"].close()

@@ -1,0 +1,145 @@
+"""Query workers: separate processes that open the store read-only and answer one query at a
+time, so a query past its time limit is stopped by ending its process (the engine has no
+cancellation), and a crash takes down one worker, not the server."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Answer:
+    status: int
+    content_type: str
+    body: bytes
+    rows: int = 0
+
+
+class QueryTimeout(Exception):
+    pass
+
+
+def _serve(conn: Connection, store_path: str, root: str) -> None:  # runs in the worker process
+    import os
+
+    os.environ["MMKG_ROOT"] = root
+    from mmkg.store import Store
+
+    store = Store.open(Path(store_path))
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        try:
+            conn.send(_answer(store, job))
+        except Exception as err:  # noqa: BLE001 - reported to the client as a 500
+            conn.send(Answer(500, "text/plain; charset=utf-8", f"internal error: {type(err).__name__}".encode()))
+
+
+def _answer(store: Any, job: dict) -> Answer:
+    from mmkg.api import bind, resolve_query
+    from mmkg.errors import MmkgError
+    from mmkg.formats import MEDIA_TYPES, render
+    from mmkg.store import Table
+
+    try:
+        if job.get("named"):
+            text, named = resolve_query(job["named"])
+            bindings = bind(named, job.get("params") or {}, store)
+        else:
+            text, bindings = job["text"], {}
+        result = store.query(text, bindings)
+    except MmkgError as err:
+        return Answer(400, "text/plain; charset=utf-8", str(err).encode())
+    cap = job.get("cap") or 0
+    rows = len(result.rows) if isinstance(result, Table) else (len(result) if isinstance(result, list) else 1)
+    if cap and rows > cap:
+        msg = f"the result has {rows} rows, more than this endpoint's limit of {cap}; add a LIMIT"
+        return Answer(413, "text/plain; charset=utf-8", msg.encode())
+    graph = isinstance(result, list)
+    fmt = job["graph_format"] if graph else job["table_format"]
+    if fmt == "html":
+        from mmkg.pages import result_html
+
+        return Answer(200, "text/html; charset=utf-8", result_html(result).encode(), rows)
+    body = render(result, fmt).encode()
+    ctype = MEDIA_TYPES[fmt] + ("; charset=utf-8" if not fmt.endswith("json") else "")
+    return Answer(200, ctype, body, rows)
+
+
+class _Worker:
+    def __init__(self, ctx: Any, store: Path, root: Path) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve, args=(child, str(store), str(root)), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def stop(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(timeout=5)
+        self.conn.close()
+
+
+class WorkerPool:
+    """A fixed number of query workers; ``run`` waits for a free one."""
+
+    def __init__(self, store: Path, *, size: int = 2, timeout: float = 10.0) -> None:
+        from mmkg.resources import root
+
+        self.store, self.root, self.timeout = store, root(), timeout
+        self._ctx = mp.get_context("spawn")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._all: list[_Worker] = []
+        for _ in range(size):
+            self._add()
+
+    def _add(self) -> None:
+        worker = _Worker(self._ctx, self.store, self.root)
+        with self._lock:
+            self._all.append(worker)
+        self._idle.put(worker)
+
+    def run(self, job: dict, *, wait: float = 30.0) -> Answer:
+        try:
+            worker = self._idle.get(timeout=wait)
+        except queue.Empty:
+            return Answer(503, "text/plain; charset=utf-8", b"the endpoint is busy; try again")
+        started = time.monotonic()
+        try:
+            worker.conn.send(job)
+            if worker.conn.poll(self.timeout):
+                answer: Answer = worker.conn.recv()
+                self._idle.put(worker)
+                return answer
+        except (EOFError, OSError, BrokenPipeError):
+            pass
+        # timed out or died: end this worker and start a fresh one
+        self._retire(worker)
+        spent = time.monotonic() - started
+        if spent >= self.timeout:
+            msg = f"the query ran longer than this endpoint's limit of {self.timeout:g} s and was stopped"
+            return Answer(503, "text/plain; charset=utf-8", msg.encode())
+        return Answer(500, "text/plain; charset=utf-8", b"the query worker failed")
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.stop()
+        with self._lock:
+            if worker in self._all:
+                self._all.remove(worker)
+        self._add()
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._all = self._all, []
+        for w in workers:
+            w.stop()

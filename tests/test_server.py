@@ -1,0 +1,143 @@
+"""The SPARQL endpoint as a real process on 127.0.0.1, driven by SPARQLWrapper."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from SPARQLWrapper import CSV, JSON, N3, POST, TSV, XML, JSONLD, TURTLE, SPARQLWrapper
+
+from servers import mmkg_server
+
+pytestmark = pytest.mark.server
+
+MODELS = "SELECT ?m WHERE { ?m a mmkg:MultiModalModel } ORDER BY ?m"
+FOUR = ["alpha", "beta", "delta", "gamma"]
+
+
+@pytest.fixture(scope="module")
+def endpoint(mini_build: Path) -> Iterator[str]:
+    with mmkg_server(mini_build, "--timeout", "3", "--max-rows", "500") as base:
+        yield base
+
+
+def client(base: str, query: str, fmt: str) -> SPARQLWrapper:
+    sw = SPARQLWrapper(base + "/sparql")
+    sw.setQuery(query)
+    sw.setReturnFormat(fmt)
+    return sw
+
+
+def test_select_json(endpoint: str) -> None:
+    res = client(endpoint, MODELS, JSON).queryAndConvert()
+    assert [b["m"]["value"].rsplit("/", 1)[1] for b in res["results"]["bindings"]] == FOUR
+
+
+def test_select_xml_csv_tsv(endpoint: str) -> None:
+    xml = client(endpoint, MODELS, XML).queryAndConvert()
+    assert len(xml.getElementsByTagName("result")) == 4
+    csv = client(endpoint, MODELS, CSV).queryAndConvert().decode()
+    assert csv.splitlines()[0] == "m" and len(csv.splitlines()) == 5
+    tsv = client(endpoint, MODELS, TSV).queryAndConvert().decode()
+    assert tsv.splitlines()[1] == "<https://w3id.org/mmkg/id/model/alpha>"
+
+
+def test_post_and_ask(endpoint: str) -> None:
+    sw = client(endpoint, "ASK { model:delta a mmkg:VisionLanguageModel }", JSON)
+    sw.setMethod(POST)
+    assert sw.queryAndConvert()["boolean"] is True
+
+
+@pytest.mark.parametrize("fmt", [TURTLE, N3, JSONLD, XML])
+def test_construct_formats(endpoint: str, fmt: str) -> None:
+    graph = client(endpoint, "CONSTRUCT { ?m a mmkg:MultiModalModel } WHERE { ?m a mmkg:MultiModalModel }", fmt).queryAndConvert()
+    if isinstance(graph, bytes):
+        from rdflib import Graph
+
+        graph = Graph().parse(data=graph.decode(), format="json-ld" if fmt == JSONLD else "turtle")
+    assert len(graph) == 4
+
+
+def test_update_is_refused_and_changes_nothing(endpoint: str) -> None:
+    sw = SPARQLWrapper(endpoint + "/sparql")
+    sw.setMethod(POST)
+    sw.setQuery("INSERT DATA { <https://w3id.org/mmkg/id/model/evil> a <https://w3id.org/mmkg/ontology#MultiModalModel> }")
+    with pytest.raises(Exception) as err:
+        sw.query()
+    assert "403" in str(err.value) or "read-only" in str(err.value).lower()
+    res = client(endpoint, MODELS, JSON).queryAndConvert()
+    assert len(res["results"]["bindings"]) == 4
+
+
+def test_bad_query_gives_400_with_position(endpoint: str) -> None:
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(endpoint + "/sparql?query=SELECT%20*%20WHERE%20%7B%20%3Fs%20%3Fp%20%7D")
+    assert err.value.code == 400
+    assert "line 1, column" in err.value.read().decode()
+
+
+def test_timeout_stops_the_query(endpoint: str) -> None:
+    q = urllib.parse.quote("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(endpoint + "/sparql?query=" + q, timeout=30)
+    assert err.value.code == 503
+    assert "limit of 3 s" in err.value.read().decode()
+    # the endpoint still answers afterwards
+    assert len(client(endpoint, MODELS, JSON).queryAndConvert()["results"]["bindings"]) == 4
+
+
+def test_result_cap(endpoint: str) -> None:
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(endpoint + "/sparql?query=" + urllib.parse.quote("SELECT * WHERE { ?s ?p ?o }"))
+    assert err.value.code == 413
+    assert "LIMIT" in err.value.read().decode()
+
+
+def test_cors_service_description_void_and_page(endpoint: str) -> None:
+    with urllib.request.urlopen(endpoint + "/sparql?query=" + urllib.parse.quote("ASK {}")) as resp:
+        assert resp.headers["Access-Control-Allow-Origin"] == "*"
+    with urllib.request.urlopen(endpoint + "/sparql") as resp:
+        text = resp.read().decode()
+    assert "sd:Service" in text and "SPARQL11Query" in text
+    from rdflib import Graph
+
+    void = Graph().parse(data=urllib.request.urlopen(endpoint + "/.well-known/void").read().decode(), format="turtle")
+    triples = [o for s, p, o in void if str(p).endswith("#triples")]
+    assert triples and int(triples[0]) > 1000
+    page = urllib.request.urlopen(endpoint + "/").read().decode()
+    assert "ancestors" in page and "<textarea" in page
+
+
+def test_named_query_over_http(endpoint: str) -> None:
+    data = json.loads(urllib.request.urlopen(endpoint + "/queries/ancestors?model=Delta&format=json").read())
+    names = {b["ancestor"]["value"].rsplit("/", 1)[1] for b in data["results"]["bindings"]}
+    assert names == {"alpha", "beta", "gamma", "textenc"}
+    index = json.loads(urllib.request.urlopen(endpoint + "/queries").read())
+    assert len(index) >= 30
+
+
+def test_concurrent_clients(endpoint: str) -> None:
+    errors: list[Exception] = []
+    counts: list[int] = []
+
+    def work() -> None:
+        try:
+            for _ in range(5):
+                res = client(endpoint, MODELS, JSON).queryAndConvert()
+                counts.append(len(res["results"]["bindings"]))
+        except Exception as err:  # noqa: BLE001
+            errors.append(err)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert counts == [4] * 40
