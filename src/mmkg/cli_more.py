@@ -61,3 +61,43 @@ def cmd_push(args: argparse.Namespace) -> int:
     status = push(args.store, run / "mmkg.nt", graph=args.graph)
     print(f"pushed {run / 'mmkg.nt'} to {args.store} (HTTP {status})")
     return EXIT_OK
+
+
+def _filters(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from mmkg.network import Filters
+
+    years = (args.year_from, args.year_to)
+    return Filters(modalities=tuple(args.modality), families=tuple(args.family), architectures=tuple(args.architecture),
+                   years=years, edge_kinds=tuple(args.edges or ["lineage"]))
+
+
+def add_filter_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--modality", action="append", default=[], help="keep models with this modality (repeatable: all must match)")
+    p.add_argument("--family", action="append", default=[], help="keep models with an objective of this family (label, e.g. 'contrastive objective')")
+    p.add_argument("--architecture", action="append", default=[], help="keep models with this fusion style or backbone family (label)")
+    p.add_argument("--year-from", type=int, help="first year to keep")
+    p.add_argument("--year-to", type=int, help="last year to keep")
+    p.add_argument("--edges", action="append", choices=["lineage", "citation", "trained-on"], help="edge kinds (default: lineage)")
+
+
+@extension
+def _viz(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("viz", help="write the lineage network as one self-contained HTML file", epilog=EPILOG)
+    p.add_argument("--focus", help="centre on this model")
+    p.add_argument("--depth", type=int, default=2, help="hops from the focus (default 2)")
+    p.add_argument("--direction", choices=["ancestors", "descendants", "both"], default="both")
+    add_filter_options(p)
+    p.add_argument("-o", "--out", default="build/lineage.html", help="output file (default build/lineage.html)")
+    p.set_defaults(func=cmd_viz)
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    from mmkg.build import open_built
+    from mmkg.viz import write_html
+
+    store = open_built()
+    title = f"Lineage of {args.focus}" if args.focus else "mmkg lineage network"
+    path = write_html(args.out, store=store, focus=args.focus, depth=args.depth, direction=args.direction,
+                      filters=_filters(args), title=title)
+    print(f"wrote {path}")
+    return EXIT_OK

@@ -1,0 +1,111 @@
+"""The lineage network page, opened in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from browser import chromium, chromium_path, open_page
+from mmkg.network import Filters, model_network, neighbourhood, restrict
+from mmkg.store import Store
+from mmkg.viz import render_html, write_html
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+M = "https://w3id.org/mmkg/id/model/"
+
+
+@pytest.fixture(scope="module")
+def store(mini_build: Path) -> Store:
+    return Store.open((mini_build / "current" / "store").resolve())
+
+
+def needs_browser() -> None:
+    if chromium_path() is None and not os.environ.get("CI"):
+        pytest.skip("no Chromium; scripts/test.sh installs it")
+
+
+def test_neighbourhood_directions(store: Store) -> None:
+    g = restrict(model_network(store), Filters())
+    assert set(neighbourhood(g, M + "beta", depth=1, direction="ancestors")) == {M + "beta", M + "alpha"}
+    assert set(neighbourhood(g, M + "beta", depth=1, direction="descendants")) == {M + "beta", M + "gamma", M + "delta"}
+    assert set(neighbourhood(g, M + "delta", depth=9, direction="ancestors")) == {M + n for n in ("delta", "gamma", "beta", "alpha", "textenc")}
+
+
+def test_filters(store: Store) -> None:
+    g = model_network(store)
+    assert set(restrict(g, Filters(modalities=("video",)))) == {M + "gamma"}
+    assert set(restrict(g, Filters(years=(2021, None)))) == {M + "gamma", M + "delta"}
+    assert set(restrict(g, Filters(families=("contrastive objective",)))) == {M + "beta", M + "delta"}
+    with_data = restrict(g, Filters(edge_kinds=("trained-on",)))
+    assert "https://w3id.org/mmkg/id/dataset/pairs-a" in with_data
+    assert {d["kind"] for _, _, d in with_data.edges(data=True)} == {"trained-on"}
+
+
+def test_page_is_self_contained_and_deterministic(store: Store) -> None:
+    a = render_html(store=store, focus="Beta", depth=2)
+    b = render_html(store=store, focus="Beta", depth=2)
+    assert a == b
+    assert not re.search(r"(src|href)=\"https?://", a)
+    assert "vis.Network" in a
+
+
+@pytest.mark.browser
+def test_page_in_chromium(store: Store, tmp_path: Path) -> None:
+    needs_browser()
+    path = write_html(tmp_path / "lineage.html", store=store, focus="Beta", depth=2, title="Lineage of Beta")
+    with chromium() as browser:
+        page, errors, outside = open_page(browser, path.as_uri())
+        assert errors == []
+        assert outside == []
+        ids = set(page.evaluate("nodes.getIds()"))
+        assert ids == {M + n for n in ("alpha", "beta", "gamma", "delta", "textenc")}
+        edges = page.evaluate("edges.get().map(function (e) { return [e.from, e.to]; })")
+        assert sorted(map(tuple, edges)) == sorted([(M + "beta", M + "alpha"), (M + "gamma", M + "beta"), (M + "delta", M + "gamma"),
+                                                    (M + "delta", M + "beta"), (M + "alpha", M + "textenc")])
+        assert page.evaluate("network.physics.options.enabled") is False
+        # search jumps to a node and highlights its lineage
+        page.fill("#mmkg-search", "Gamma")
+        page.dispatch_event("#mmkg-search", "change")
+        hl = page.evaluate("window.mmkgHighlighted")
+        assert hl["node"] == M + "gamma"
+        assert set(hl["ancestors"]) == {M + "beta", M + "alpha", M + "textenc"}
+        assert hl["descendants"] == [M + "delta"]
+        assert page.inner_text("[data-list='Built on by']") == "Delta"
+        # clicking a node highlights it too
+        page.evaluate("network.fit({animation: false})")
+        pos = page.evaluate(
+            f"(function () {{ var p = network.canvasToDOM(network.getPositions(['{M}alpha'])['{M}alpha']);"
+            " var r = document.querySelector('#mynetwork canvas').getBoundingClientRect();"
+            " return {x: r.left + p.x, y: r.top + p.y}; })()"
+        )
+        page.mouse.click(pos["x"], pos["y"])
+        page.wait_for_function(f"window.mmkgHighlighted && window.mmkgHighlighted.node === '{M}alpha'", timeout=5000)
+        assert set(page.evaluate("window.mmkgHighlighted.descendants")) == {M + "beta", M + "gamma", M + "delta"}
+        assert "Legend" in page.inner_text("#mmkg-panel")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "lineage-beta.png"))
+    assert (ARTIFACTS / "lineage-beta.png").stat().st_size > 10_000
+
+
+def test_cli_viz_writes_file(mini_build: Path, tmp_path: Path) -> None:
+    out = tmp_path / "v.html"
+    env = dict(os.environ, MMKG_BUILD=str(mini_build))
+    proc = subprocess.run([sys.executable, "-m", "mmkg", "viz", "--focus", "delta", "--depth", "1", "--direction", "ancestors", "-o", str(out)],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    assert "Gamma" in text and "Textenc" not in text
+
+
+def test_cli_viz_unknown_focus_suggests(mini_build: Path, tmp_path: Path) -> None:
+    env = dict(os.environ, MMKG_BUILD=str(mini_build))
+    proc = subprocess.run([sys.executable, "-m", "mmkg", "viz", "--focus", "Gama", "-o", str(tmp_path / "x.html")],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 2
+    assert "Gamma" in proc.stderr
+    assert not (tmp_path / "x.html").exists()
