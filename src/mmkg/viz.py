@@ -209,7 +209,7 @@ _EXTRAS = r"""
   network.on('click', function (p) { if (p.nodes.length) { card(p.nodes[0]); highlight(p.nodes[0]); } else { clear(); } });
   document.getElementById('mmkg-search').addEventListener('change', function (ev) {
     var id = byName[(ev.target.value || '').toLowerCase()]; if (!id) return;
-    network.selectNodes([id]); network.focus(id, {scale: 1.2, animation: false}); card(id); highlight(id); });
+    network.selectNodes([id]); network.focus(id, {scale: 1.2, animation: false}); card(id); highlight(id); ev.target.blur(); });
   window.mmkgJump = function (label) { var s = document.getElementById('mmkg-search'); s.value = label; s.dispatchEvent(new Event('change')); };
   window.mmkgReady = true;
   if (DATA.focus) { card(DATA.focus); }
