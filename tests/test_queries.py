@@ -112,7 +112,7 @@ def test_model_facts_include_deprecated_claim() -> None:
 def test_models_table_reproduces_the_survey_table() -> None:
     got = rows("models-table", ["row", "name", "year", "venue", "objectives", "parameters"])
     norm = {(r[0], r[1], r[2], r[3], ";".join(sorted(r[4].split(";"))) if r[4] else "", r[5]) for r in got}
-    assert norm == {("1", "Alpha", "2019", "NeurIPS", "ITM;MLM", "100M"), ("2", "Beta", "2019", "ICML", "", ""), ("3", "Gamma", "2021", "", "LM", "")}
+    assert norm == {("1", "Alpha", "2019", "NeurIPS", "ITM;MLM", "100M"), ("2", "Beta", "2019", "ICML", "ITC", ""), ("3", "Gamma", "2021", "", "LM", "")}
 
 
 def test_survey_only_facts() -> None:
