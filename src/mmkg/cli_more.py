@@ -101,3 +101,50 @@ def cmd_viz(args: argparse.Namespace) -> int:
                       filters=_filters(args), title=title)
     print(f"wrote {path}")
     return EXIT_OK
+
+
+@extension
+def _export(sub: argparse._SubParsersAction) -> None:
+    from mmkg.export import FORMATS
+
+    p = sub.add_parser("export", help="export a lineage or citation subgraph, or a CONSTRUCT query's result", epilog=EPILOG)
+    what = p.add_subparsers(dest="what", required=True)
+    lin = what.add_parser("lineage", help="a model's ancestors and/or descendants", epilog=EPILOG)
+    lin.add_argument("name", help="the model")
+    lin.add_argument("--direction", choices=["ancestors", "descendants", "both"], default="both")
+    lin.add_argument("--depth", type=int, default=2)
+    add_filter_options(lin)
+    cit = what.add_parser("citations", help="a paper's (or model's paper's) citation neighbourhood", epilog=EPILOG)
+    cit.add_argument("name", help="the paper, or a model (its paper is used)")
+    cit.add_argument("--hops", type=int, default=1)
+    cit.add_argument("--direction", choices=["cites", "cited-by", "both"], default="both")
+    qry = what.add_parser("query", help="the result of a CONSTRUCT query (file or named query)", epilog=EPILOG)
+    qry.add_argument("query", help="a .rq file or a named CONSTRUCT query")
+    qry.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
+    qry.add_argument("--endpoint", help="run against a SPARQL endpoint instead of the built graph")
+    for q in (lin, cit, qry):
+        q.add_argument("-f", "--format", choices=FORMATS, default="ttl")
+        q.add_argument("-o", "--out", default="-", help="output file ('-' for standard output)")
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from mmkg.export import export
+    from mmkg.subgraph import citation_subgraph, lineage_subgraph
+
+    if args.what == "lineage":
+        sub = lineage_subgraph(args.name, direction=args.direction, depth=args.depth, filters=_filters(args))
+    elif args.what == "citations":
+        sub = citation_subgraph(args.name, hops=args.hops, direction=args.direction)
+    else:
+        from mmkg.api import query
+        from mmkg.cli import _params
+
+        result = query(args.query, params=_params(args.param), endpoint=args.endpoint)
+        if not isinstance(result, list):
+            raise InputError("export query needs a CONSTRUCT or DESCRIBE query")
+        sub = result
+    export(sub, args.format, args.out)
+    if args.out != "-":
+        print(f"wrote {args.out}", file=sys.stderr)
+    return EXIT_OK

@@ -47,14 +47,14 @@ def render_html(
 
     from mmkg.names import NameIndex
 
-    filters = filters or Filters()
     if graph is None:
         if store is None:
             from mmkg.build import open_built
 
             store = open_built()
-        graph = model_network(store)
-    g = restrict(graph, filters)
+        g = restrict(model_network(store), filters or Filters())
+    else:
+        g = restrict(graph, filters) if filters is not None else graph
     focus_iri = None
     if focus:
         if store is not None:
