@@ -141,3 +141,11 @@ def test_concurrent_clients(endpoint: str) -> None:
         t.join()
     assert errors == []
     assert counts == [4] * 40
+
+
+def test_network_view_from_the_endpoint(endpoint: str) -> None:
+    page = urllib.request.urlopen(endpoint + "/viz?focus=Beta&depth=1").read().decode()
+    assert "vis.Network" in page and "Alpha" in page
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(endpoint + "/viz?focus=Bta")
+    assert err.value.code == 400 and "Beta" in err.value.read().decode()
