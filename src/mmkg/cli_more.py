@@ -148,3 +148,38 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.out != "-":
         print(f"wrote {args.out}", file=sys.stderr)
     return EXIT_OK
+
+
+@extension
+def _bench(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="benchmark the engines on synthetic graphs (writes docs/benchmarks.md)", epilog=EPILOG)
+    p.add_argument("--sizes", default="10k,100k,1M", help="comma-separated: 10k, 100k, 1M, 10M")
+    p.add_argument("--engines", default="oxigraph,mmkg,rdflib,server", help="comma-separated: oxigraph, mmkg, rdflib, server")
+    p.add_argument("--runs", type=int, default=7, help="timed runs per query (median)")
+    p.add_argument("--rdflib-max", default="1M", help="largest size rdflib runs on")
+    p.add_argument("-o", "--out", default="docs/benchmarks.md", help="markdown report ('-' for stdout)")
+    p.add_argument("--json", help="also write the raw results as JSON")
+    p.set_defaults(func=cmd_bench)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    from mmkg.atomic import write_text
+    from mmkg.bench import SIZES, report, run
+
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    bad = [s for s in sizes if s not in SIZES]
+    if bad:
+        raise InputError(f"unknown size {bad[0]!r}; use {', '.join(SIZES)}")
+    results = run(sizes, [e.strip() for e in args.engines.split(",")], runs=args.runs,
+                  rdflib_max=SIZES.get(args.rdflib_max, 1_000_000), progress=lambda m: print(m, file=sys.stderr, flush=True))
+    text = report(results)
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        write_text(args.out, text)
+        print(f"wrote {args.out}", file=sys.stderr)
+    if args.json:
+        write_text(args.json, json.dumps(results, indent=1))
+    return EXIT_OK
