@@ -183,3 +183,31 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         write_text(args.json, json.dumps(results, indent=1))
     return EXIT_OK
+
+
+@extension
+def _import(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="import the survey's living paper list (markdown) into graph/imported/", epilog=EPILOG)
+    what = p.add_subparsers(dest="what", required=True)
+    pl = what.add_parser("paperlist", help="paperList.md, Surveys.md or Datasets.md of the companion repository", epilog=EPILOG)
+    pl.add_argument("file", type=Path)
+    pl.add_argument("-o", "--out", type=Path, help="output Turtle (default graph/imported/<file stem>.ttl)")
+    pl.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    p.set_defaults(func=cmd_import)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import re
+
+    from mmkg.paperlist import import_paperlist, known_papers
+    from mmkg.resources import graph_dir, source_files
+
+    stem = re.sub(r"[^a-z0-9]+", "-", args.file.stem.lower()).strip("-")
+    out = (args.out or graph_dir() / "imported" / f"{stem}.ttl").resolve()
+    others = [f for f in source_files()[1:] if f.resolve() != out]
+    iris, titles = known_papers(others)
+    report = import_paperlist(args.file, out, existing=iris, titles=titles, write=not args.dry_run)
+    sys.stdout.write(report.text())
+    if not args.dry_run:
+        print(f"wrote {out}", file=sys.stderr)
+    return EXIT_OK
