@@ -46,13 +46,13 @@ def test_reports_what_it_could_not_parse() -> None:
 
 def test_import_is_idempotent_and_updates_only_what_changed(tmp_path: Path) -> None:
     out = tmp_path / "list.ttl"
-    first = import_paperlist(FIX / "list-v1.md", out)
+    first = import_paperlist(FIX / "list-v1.md", out, source_name="list.md")
     assert len(first.added) == 5 and len(first.skipped) == 5
     text = out.read_text()
-    again = import_paperlist(FIX / "list-v1.md", out)
+    again = import_paperlist(FIX / "list-v1.md", out, source_name="list.md")
     assert again.added == again.changed == again.removed == [] and len(again.unchanged) == 5
     assert out.read_text() == text
-    update = import_paperlist(FIX / "list-v2.md", out)
+    update = import_paperlist(FIX / "list-v2.md", out, source_name="list.md")
     assert update.added == [P + "arxiv-2404-00006"]
     assert update.changed == [P + "arxiv-2402-00002"]
     assert len(update.unchanged) == 4

@@ -297,7 +297,8 @@ def to_graph(
 
 
 def import_paperlist(
-    path: Path, out: Path, *, existing: set[str] | None = None, titles: set[str] | None = None, write: bool = True
+    path: Path, out: Path, *, existing: set[str] | None = None, titles: set[str] | None = None, write: bool = True,
+    source_name: str | None = None,
 ) -> ImportReport:
     """Import ``path`` into ``out`` (canonical Turtle); report what changed against ``out``."""
     from rdflib import Graph, URIRef
@@ -311,7 +312,7 @@ def import_paperlist(
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot read: {err}") from None
     parsed = parse(text)
-    graph, report = to_graph(parsed.entries, source_name=path.name, existing=existing, titles=titles)
+    graph, report = to_graph(parsed.entries, source_name=source_name or path.name, existing=existing, titles=titles)
     report.skipped = parsed.skipped
     before = parse_file(out) if out.exists() else Graph()
 
