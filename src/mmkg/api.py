@@ -191,6 +191,7 @@ class Stats:
     sizes: dict[str, int]
     per_year: dict[str, dict[int, int]]
     completeness: dict[str, dict[str, int]]
+    coverage: list[dict[str, int]] = field(default_factory=list)
 
     def text(self) -> str:
         lines = ["entities:"]
@@ -199,6 +200,11 @@ class Stats:
         for cls, years in self.per_year.items():
             if any(y for y in years):
                 lines.append(f"{cls} per year: " + ", ".join(f"{y}: {n}" for y, n in sorted(years.items()) if y))
+        if self.coverage:
+            cols = list(self.coverage[0])
+            lines.append("coverage of multi-modal models by year:")
+            lines.append("  " + "  ".join(c.rjust(12) for c in cols))
+            lines += ["  " + "  ".join(str(row[c]).rjust(12) for c in cols) for row in self.coverage]
         for cls, props in self.completeness.items():
             total = self.sizes.get(cls, 0)
             lines.append(f"completeness of {cls} ({total}):")
@@ -223,7 +229,10 @@ def stats(*, endpoint: str | None = None) -> Stats:
     completeness: dict[str, dict[str, int]] = defaultdict(dict)
     for cls, prop, n in comp_t.rows:
         completeness[short(cls)][short(prop)] = int(n.value)  # type: ignore[union-attr]
-    return Stats(dict(sizes), dict(per_year), dict(completeness))
+    cov_t = backend.query(get("coverage-by-year").text)
+    assert isinstance(cov_t, Table)
+    coverage = [{k.rstrip("_"): int(v.value) if v is not None else 0 for k, v in rec.items()} for rec in cov_t.records()]
+    return Stats(dict(sizes), dict(per_year), dict(completeness), coverage)
 
 
 # ---------------------------------------------------------------- check
