@@ -63,3 +63,10 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def mini_store(mini_build: Path):  # type: ignore[no-untyped-def]
+    from mmkg.store import Store
+
+    return Store.open((mini_build / "current" / "store").resolve())

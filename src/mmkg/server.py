@@ -64,10 +64,10 @@ def service_targets(text: str) -> list[str]:
     positions = list(_scan(text))
     visible = "".join(c for _, c in positions)
     out = []
-    for m in re.finditer(r"\bSERVICE\b(\s+SILENT)?\s*", visible, re.IGNORECASE):
-        start = positions[m.end()][0] if m.end() < len(positions) else len(text)
-        iri = re.match(r"<([^>]*)>|(\?\w+|\$\w+)|(\w*:\w*)", text[start:])
-        out.append(iri.group(0) if iri else "?")
+    for m in re.finditer(r"\bSERVICE\b(\s+SILENT\b)?", visible, re.IGNORECASE):
+        start = positions[m.end() - 1][0] + 1
+        iri = re.match(r"\s*(<[^>]*>|\?\w+|\$\w+|\w*:[\w-]*)", text[start:])
+        out.append(iri.group(1) if iri else "?")
     return out
 
 

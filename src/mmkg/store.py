@@ -53,7 +53,7 @@ class Store:
     def open(cls, path: Path) -> Store:
         try:
             return cls(ox.Store.read_only(str(path)))
-        except OSError as err:
+        except (OSError, RuntimeError, ValueError) as err:
             raise InputError(f"cannot open the store at {path}: {err}; run 'mmkg build'") from None
 
     def load(self, data: bytes, *, fmt: str = "nt", graph: str | None = None) -> None:

@@ -1,0 +1,270 @@
+"""Hostile input and requests: escaped pages, refused requests, faults that lose nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from browser import chromium, chromium_path, open_page
+from mmkg.build import build, open_built, stale_reason
+from mmkg.errors import InputError, MmkgError, RemoteError
+from servers import free_port, mmkg_server
+
+FIX = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    graph = tmp_path_factory.mktemp("hostile-graph")
+    shutil.copytree(FIX / "mini", graph, dirs_exist_ok=True)
+    shutil.copy(FIX / "hostile" / "script-label.ttl", graph / "script-label.ttl")
+    out = tmp_path_factory.mktemp("hostile-build")
+    build(graph=graph, out=out, progress=None)
+    return out
+
+
+@pytest.fixture(scope="module")
+def endpoint(hostile_build: Path) -> Iterator[str]:
+    with mmkg_server(hostile_build, "--timeout", "5", "--max-request-bytes", "2048", "--cors-origin", "https://example.org") as base:
+        yield base
+
+
+def get(url: str, **kw) -> tuple[int, str, dict]:  # type: ignore[no-untyped-def]
+    try:
+        with urllib.request.urlopen(url, **kw) as r:
+            return r.status, r.read().decode(), dict(r.headers)
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode(), dict(err.headers)
+
+
+def q(text: str) -> str:
+    return urllib.parse.quote(text)
+
+
+# ---------------------------------------------------------------- endpoint
+
+def test_federated_service_is_refused(endpoint: str) -> None:
+    for text in ("SELECT * WHERE { SERVICE <http://169.254.169.254/latest> { ?s ?p ?o } }",
+                 "SELECT * WHERE { service silent <http://127.0.0.1:1/x> { ?s ?p ?o } }"):
+        status, body, _ = get(endpoint + "/sparql?query=" + q(text))
+        assert status == 403 and "SERVICE" in body
+    # the word inside a string or IRI is not a SERVICE call
+    status, _, _ = get(endpoint + "/sparql?query=" + q('SELECT ("SERVICE <http://x>" AS ?x) WHERE {}'))
+    assert status == 200
+
+
+def test_allowed_service_endpoint_passes_the_guard() -> None:
+    from mmkg.server import service_targets
+
+    assert service_targets("SELECT * { SERVICE <http://a.example/sparql> { ?s ?p ?o } }") == ["<http://a.example/sparql>"]
+    assert service_targets("SELECT * { ?s ?p '<SERVICE>' } # SERVICE <http://x>") == []
+
+
+def test_request_size_limit(endpoint: str) -> None:
+    big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 5000
+    req = urllib.request.Request(endpoint + "/sparql", data=urllib.parse.urlencode({"query": big}).encode(), method="POST")
+    status, body, _ = get(req)  # type: ignore[arg-type]
+    assert status == 413
+
+
+def test_named_query_lookup_cannot_leave_queries(endpoint: str) -> None:
+    for name in ("..%2F..%2Fpyproject", "../checks/lineage-cycle", "%2Fetc%2Fpasswd", "derive"):
+        status, body, _ = get(endpoint + "/queries/" + name)
+        assert status == 404, name
+        assert "tool.pytest" not in body and "root:" not in body
+
+
+def test_update_in_every_shape_is_refused(endpoint: str) -> None:
+    for data, ctype in ((b"update=DROP+ALL", "application/x-www-form-urlencoded"),
+                        (b"DROP ALL", "application/sparql-update")):
+        req = urllib.request.Request(endpoint + "/sparql", data=data, method="POST", headers={"Content-Type": ctype})
+        assert get(req)[0] == 403  # type: ignore[arg-type]
+    status, body, _ = get(endpoint + "/sparql?query=" + q("DELETE WHERE { ?s ?p ?o }"))
+    assert status == 400  # an update sent as a query does not parse as a query
+    status, body, _ = get(endpoint + "/sparql?query=" + q("SELECT (COUNT(*) AS ?n) WHERE { ?s a mmkg:MultiModalModel }") + "&format=csv")
+    assert body.splitlines()[1] == "5"
+
+
+def test_cors_is_configurable(endpoint: str) -> None:
+    _, _, headers = get(endpoint + "/sparql?query=" + q("ASK {}"))
+    assert headers["Access-Control-Allow-Origin"] == "https://example.org"
+
+
+def test_binds_to_loopback_by_default() -> None:
+    from mmkg.cli import parser
+
+    import mmkg.cli_more  # noqa: F401  (registers serve)
+
+    args = parser().parse_args(["serve"])
+    assert args.host == "127.0.0.1"
+
+
+def test_endpoint_page_escapes_graph_text(endpoint: str) -> None:
+    status, body, _ = get(endpoint + "/sparql?query=" + q("SELECT ?l ?c WHERE { model:evil rdfs:label ?l ; mmkg:codeRepository ?c }") + "&format=html")
+    assert status == 200
+    assert "<script>window" not in body and "&lt;script&gt;" in body
+    assert 'href="javascript:' not in body
+
+
+@pytest.mark.browser
+def test_network_view_shows_hostile_label_as_text(hostile_build: Path, tmp_path: Path) -> None:
+    if chromium_path() is None and not os.environ.get("CI"):
+        pytest.skip("no Chromium")
+    from mmkg.store import Store
+    from mmkg.viz import write_html
+
+    store = Store.open((hostile_build / "current" / "store").resolve())
+    path = write_html(tmp_path / "evil.html", store=store, focus="model:evil", depth=1)
+    with chromium() as browser:
+        page, errors, outside = open_page(browser, path.as_uri())
+        page.evaluate("window.mmkgJump('<script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\">')")
+        assert page.evaluate("window.pwned === undefined")
+        assert "<script>window.pwned=1</script>" in page.inner_text("#mmkg-card")
+        assert page.query_selector("#mmkg-card a[href^='javascript']") is None
+        assert errors == [] and outside == []
+
+
+# ---------------------------------------------------------------- faults
+
+def test_build_killed_half_way_leaves_previous_build(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(graph=FIX / "mini", out=out, reason=False, progress=None)
+    before = (out / "current").resolve()
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
+    code = ("import os, signal, mmkg.build as b\n"
+            "real = b.Store.create\n"
+            "def dying(path):\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)\n"
+            "b.Store.create = dying\n"
+            f"b.build(graph=__import__('pathlib').Path({str(FIX / 'mini')!r}), out=__import__('pathlib').Path({str(out)!r}), reason=False, progress=None)\n")
+    proc = subprocess.run([sys.executable, "-c", code], env=env)
+    assert proc.returncode == -signal.SIGKILL
+    assert (out / "current").resolve() == before
+    assert stale_reason(out, graph=FIX / "mini") is None
+    from mmkg.store import Store
+
+    assert Store.open(before / "store").query("ASK { model:alpha a mmkg:MultiModalModel }") is True
+    build(graph=FIX / "mini", out=out, reason=False, progress=None)  # the next build cleans up
+    assert not list((out / "runs").glob(".staging-*"))
+
+
+def test_corrupt_or_mismatched_store_is_rebuilt(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(graph=FIX / "mini", out=out, reason=False, progress=None)
+    manifest = out / "current" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["mmkg"] = "0.0.0-old"
+    manifest.write_text(json.dumps(data))
+    assert "another version" in (stale_reason(out, graph=FIX / "mini") or "")
+    store = open_built(out, graph=FIX / "mini", progress=None)
+    assert store.query("ASK { model:beta a mmkg:MultiModalModel }") is True
+    run = (out / "current").resolve()
+    shutil.rmtree(run / "store")
+    (run / "store").mkdir()
+    (run / "store" / "CURRENT").write_text("garbage")
+    store = open_built(out, graph=FIX / "mini", progress=None)
+    assert store.query("ASK { model:beta a mmkg:MultiModalModel }") is True
+
+
+def test_endpoint_that_resets_or_hangs_gives_a_clear_error_after_bounded_retries() -> None:
+    import socket
+    import threading
+
+    from mmkg.remote import Endpoint
+
+    def serve(behaviour: str, sock: socket.socket, stop: threading.Event) -> None:
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                continue
+            attempts.append(behaviour)
+            if behaviour == "reset":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                conn.close()
+            else:
+                threading.Timer(3, conn.close).start()
+
+    for behaviour in ("reset", "hang"):
+        attempts: list[str] = []
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        stop = threading.Event()
+        t = threading.Thread(target=serve, args=(behaviour, sock, stop), daemon=True)
+        t.start()
+        started = time.monotonic()
+        with pytest.raises(RemoteError) as err:
+            Endpoint(f"http://127.0.0.1:{sock.getsockname()[1]}/sparql", timeout=1, retries=2, backoff=0.1).query("ASK {}")
+        assert time.monotonic() - started < 15
+        assert len(attempts) == 2, behaviour
+        assert "\n" not in str(err.value)
+        stop.set()
+        sock.close()
+
+
+# ---------------------------------------------------------------- fuzzing
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300))
+def test_turtle_loader_never_crashes(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    from mmkg.turtle import check_syntax
+
+    path = tmp_path_factory.mktemp("fuzz") / "f.ttl"
+    path.write_text(text, encoding="utf-8")
+    try:
+        check_syntax(path)
+    except InputError as err:
+        assert str(path) in str(err) and "\n" not in str(err)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=200), st.sampled_from(["model", "paper", "dataset", "objective", "entity"]))
+def test_name_lookup_never_crashes(mini_store, name: str, kind: str) -> None:  # type: ignore[no-untyped-def]
+    from mmkg.names import NameIndex
+
+    index = NameIndex.of(mini_store)
+    try:
+        index.resolve(name, kind)
+    except MmkgError as err:
+        assert "\n" not in str(err)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.text(max_size=12), st.text(max_size=40), max_size=3))
+def test_query_parameters_never_crash(mini_store, params: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    from mmkg.api import bind
+    from mmkg.queries import get as named
+
+    for name in ("ancestors", "search-models", "missing-property"):
+        try:
+            bindings = bind(named(name), params, mini_store)
+            mini_store.query(named(name).text, bindings)
+        except MmkgError as err:
+            assert "\n" not in str(err)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20), max_size=4))
+def test_cli_options_never_traceback(mini_build: Path, argv: list[str]) -> None:
+    before = sorted(p.name for p in (mini_build / "runs").iterdir())
+    proc = subprocess.run([sys.executable, "-m", "mmkg", "query", *argv], capture_output=True, text=True,
+                          env={**os.environ, "MMKG_BUILD": str(mini_build)}, timeout=60)
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode in (0, 2)
+    assert sorted(p.name for p in (mini_build / "runs").iterdir()) == before
