@@ -149,3 +149,25 @@ def test_network_view_from_the_endpoint(endpoint: str) -> None:
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(endpoint + "/viz?focus=Bta")
     assert err.value.code == 400 and "Beta" in err.value.read().decode()
+
+
+def test_load_smoke(mini_build: Path) -> None:
+    """A short version of benchmarks/load_test.py: concurrent clients, zero failures."""
+    import subprocess
+    import sys as _sys
+
+    from mmkg.loadtest import run
+    from servers import free_port, wait_for
+
+    port = free_port()
+    proc = subprocess.Popen([_sys.executable, "-m", "mmkg", "serve", "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env={**__import__("os").environ, "MMKG_BUILD": str(mini_build)})
+    try:
+        wait_for(f"http://127.0.0.1:{port}/sparql", proc)
+        report = run(f"http://127.0.0.1:{port}", clients=16, seconds=3, server_pid=proc.pid, samples=3)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert report.failures == []
+    assert report.requests > 30
+    assert max(report.memory_mb) < 4 * min(report.memory_mb)

@@ -183,19 +183,24 @@ _EXTRAS = r"""
     if (pl) links.appendChild(pl); if (pl && cl) links.appendChild(document.createTextNode(' · ')); if (cl) links.appendChild(cl);
     if (pl || cl) ul.appendChild(links); ul.appendChild(el('li', c.iri)); box.appendChild(ul);
   }
+  var out = {}, inn = {};
+  edges.get().forEach(function (e) { if (e.kind === 'trained-on') return;
+    (out[e.from] = out[e.from] || []).push(e.to); (inn[e.to] = inn[e.to] || []).push(e.from); });
   function reach(start, forward) {
-    var seen = {}; var todo = [start]; seen[start] = true;
-    while (todo.length) { var n = todo.pop(); edges.get().forEach(function (e) {
-      var a = forward ? e.from : e.to, b = forward ? e.to : e.from;
-      if (a === n && !seen[b] && e.kind !== 'trained-on') { seen[b] = true; todo.push(b); } }); }
+    var adj = forward ? out : inn; var seen = {}; var todo = [start]; seen[start] = true;
+    while (todo.length) { (adj[todo.pop()] || []).forEach(function (b) { if (!seen[b]) { seen[b] = true; todo.push(b); } }); }
     delete seen[start]; return Object.keys(seen);
   }
   var original = {};
   nodes.get().forEach(function (n) { original[n.id] = n.color; });
+  var dimmed = {};
   function highlight(id) {
     var anc = reach(id, true), desc = reach(id, false); var keep = {}; keep[id] = 1;
     anc.concat(desc).forEach(function (n) { keep[n] = 1; });
-    nodes.update(nodes.get().map(function (n) { return {id: n.id, color: keep[n.id] ? original[n.id] : 'rgba(200,200,200,0.25)'}; }));
+    var changes = [];
+    Object.keys(original).forEach(function (n) { var dim = !keep[n]; if (dim !== !!dimmed[n]) { dimmed[n] = dim;
+      changes.push({id: n, color: dim ? 'rgba(200,200,200,0.25)' : original[n]}); } });
+    nodes.update(changes);
     var rel = document.getElementById('mmkg-related'); rel.textContent = '';
     [['Builds on', anc], ['Built on by', desc]].forEach(function (pair) {
       rel.appendChild(el('h2', pair[0] + ' (' + pair[1].length + ')')); var ul = el('ul', null, {'data-list': pair[0]});
@@ -203,7 +208,7 @@ _EXTRAS = r"""
       rel.appendChild(ul); });
     window.mmkgHighlighted = {node: id, ancestors: anc, descendants: desc};
   }
-  function clear() { nodes.update(nodes.get().map(function (n) { return {id: n.id, color: original[n.id]}; }));
+  function clear() { nodes.update(Object.keys(dimmed).filter(function (n) { return dimmed[n]; }).map(function (n) { dimmed[n] = false; return {id: n, color: original[n]}; }));
     document.getElementById('mmkg-related').textContent = ''; window.mmkgHighlighted = null; }
   network.on('hoverNode', function (p) { card(p.node); });
   network.on('click', function (p) { if (p.nodes.length) { card(p.nodes[0]); highlight(p.nodes[0]); } else { clear(); } });
