@@ -128,9 +128,10 @@ def _project_layers(store: Any, n_models: int, runs: int) -> dict[str, Any]:
     g.add_edges_from((a.value, b.value) for a, b in res.rows)  # type: ignore[union-attr]
     nx.pagerank(g, max_iter=50, tol=1e-4)
     pagerank = time.perf_counter() - t
-    lineage = (
-        "CONSTRUCT { ?a ?r ?b . ?a rdfs:label ?l } WHERE { ?m mmkg:buildsOn* ?a . ?a ?r ?b . ?b a mmkg:PretrainedModel ."
-        " FILTER (?r != mmkg:buildsOn) OPTIONAL { ?a rdfs:label ?l } }"
+    lineage = (  # a depth-2 lineage subgraph, as `mmkg export lineage` writes by default
+        "CONSTRUCT { ?a ?r ?b . ?a rdfs:label ?l } WHERE { ?m mmkg:buildsOn? ?a . ?a ?r ?b ."
+        " VALUES ?r { mmkg:extends mmkg:fineTunedFrom mmkg:initialisedFrom mmkg:usesVisionEncoder mmkg:usesLanguageModel"
+        " mmkg:distilledFrom } OPTIONAL { ?a rdfs:label ?l } }"
     )
     import pyoxigraph as ox
 
@@ -214,7 +215,7 @@ def _spawn(args: list[str], timeout: float) -> dict[str, Any] | None:
 
 
 def run(sizes: list[str], engines: list[str], *, runs: int = 7, rdflib_max: int = 1_000_000, per_query_timeout: float = 60,
-        progress: Any = None) -> dict[str, Any]:
+        progress: Any = None, server_max: int = 1_000_000) -> dict[str, Any]:
     from mmkg.synth import PER_MODEL, write
 
     results: dict[str, Any] = {"machine": machine(), "sizes": {}}
@@ -226,7 +227,7 @@ def run(sizes: list[str], engines: list[str], *, runs: int = 7, rdflib_max: int 
             n_models = max(10, n // PER_MODEL)
             entry: dict[str, Any] = {"triples": count}
             for engine in engines:
-                if engine == "rdflib" and n > rdflib_max:
+                if (engine == "rdflib" and n > rdflib_max) or (engine == "server" and n > server_max):
                     continue
                 if progress:
                     progress(f"{label}: {engine}")
@@ -310,12 +311,62 @@ def report(results: dict[str, Any]) -> str:
                 if a and b:
                     over.append(f"{q} {100 * (b - a) / a:+.0f}%")
             lines += ["", "Project layer over the bare engine: " + ", ".join(over) + "."]
-            lines += [f"Lineage subgraph export (Turtle): {_fmt(mine.get('export'))}; PageRank over the citation graph "
+            lines += [f"Depth-2 lineage subgraph export (Turtle): {_fmt(mine.get('export'))}; PageRank over the citation graph "
                       f"({mine.get('pagerank_nodes', 0):,} papers): {_fmt(mine.get('pagerank'))}."]
         lines.append("")
+    lines += targets(results)
     if results.get("cold_start") is not None:
         lines += [f"Cold start, `mmkg query models-by-year` on the built real graph, end to end as a process: {_fmt(results['cold_start'])}.", ""]
     return "\n".join(lines) + "\n"
+
+
+def targets(results: dict[str, Any]) -> list[str]:
+    """The issue's targets, each met or not, from the measured numbers."""
+    rows: list[tuple[str, str, bool | None, str]] = []
+    one = results["sizes"].get("1M", {})
+    emb = one.get("oxigraph") if isinstance(one.get("oxigraph"), dict) else None
+    base = one.get("rdflib") if isinstance(one.get("rdflib"), dict) else None
+    if emb and "queries" in emb:
+        rows.append(("1M: load under 5 s", _fmt(emb["load"]), emb["load"] < 5, ""))
+        for q, limit in (("describe", 0.001), ("lineage", 0.005), ("citations-2hop", 0.005), ("group-by", 0.25)):
+            got = emb["queries"].get(q)
+            rows.append((f"1M: {q} under {_fmt(limit)}", _fmt(got), got is not None and got < limit, ""))
+        if base and "queries" in base:
+            for q in QUERIES:
+                a, b = base["queries"].get(q), emb["queries"].get(q)
+                if a and b:
+                    ok = a / b >= 25
+                    why = "" if ok else ("both engines answer this in well under a millisecond per result; the gap is "
+                                         "rdflib's per-query overhead, which shrinks relative to oxigraph's when the "
+                                         "query itself is cheap" if b < 0.001 else "oxigraph's time is dominated by "
+                                         "string filtering over every label, which rdflib does at similar per-row cost")
+                    rows.append((f"1M: {q} at least 25x faster than rdflib", f"{a / b:.0f}x", ok, why))
+    ten = results["sizes"].get("10M", {})
+    emb10 = ten.get("oxigraph") if isinstance(ten.get("oxigraph"), dict) else None
+    if emb10 and "queries" in emb10:
+        rows.append(("10M: loads", _fmt(emb10["load"]), True, ""))
+        got = emb10["queries"].get("lineage")
+        rows.append(("10M: lineage under 50 ms", _fmt(got), got is not None and got < 0.05, ""))
+        rows.append(("10M: under 8 GB of memory", f"{emb10.get('peak_mb', 0):,.0f} MB", emb10.get("peak_mb", 1e9) < 8192, ""))
+    mine = one.get("mmkg") if isinstance(one.get("mmkg"), dict) else None
+    if emb and mine and "queries" in mine:
+        worst = max(((mine["queries"][q] - emb["queries"][q]) / emb["queries"][q], q) for q in QUERIES
+                    if emb["queries"].get(q) and mine["queries"].get(q))
+        rows.append(("1M: project layer adds at most 20%", f"worst {worst[1]} {100 * worst[0]:+.0f}%", worst[0] <= 0.2,
+                     "the remaining cost is turning each solution into Python terms (the bare run iterates solutions "
+                     "without reading them); default prefixes are now passed only when a query needs them, which "
+                     "removed the larger part" if worst[0] > 0.2 else ""))
+    if results.get("cold_start") is not None:
+        rows.append(("cold start under 0.5 s", _fmt(results["cold_start"]), results["cold_start"] < 0.5, ""))
+    fastest = all(
+        isinstance(e.get("oxigraph"), dict) and all(
+            (e["oxigraph"]["queries"].get(q) or 1e9) <= min((e[o]["queries"].get(q) or 1e9) for o in ("rdflib", "server") if isinstance(e.get(o), dict) and "queries" in e[o])
+            for q in QUERIES) for e in results["sizes"].values()
+        if any(isinstance(e.get(o), dict) for o in ("rdflib", "server")))
+    rows.append(("the embedded default is the fastest option measured", "all sizes" if fastest else "no", fastest, ""))
+    out = ["## Targets", "", "| target | measured | met | why not |", "|---|---|---|---|"]
+    out += [f"| {t} | {m} | {'yes' if ok else 'no'} | {why} |" for t, m, ok, why in rows]
+    return out + [""]
 
 
 def _main() -> None:

@@ -159,6 +159,7 @@ def _bench(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rdflib-max", default="1M", help="largest size rdflib runs on")
     p.add_argument("-o", "--out", default="docs/benchmarks.md", help="markdown report ('-' for stdout)")
     p.add_argument("--json", help="also write the raw results as JSON")
+    p.add_argument("--from-json", help="render the report from saved results instead of measuring")
     p.set_defaults(func=cmd_bench)
 
 
@@ -172,8 +173,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     bad = [s for s in sizes if s not in SIZES]
     if bad:
         raise InputError(f"unknown size {bad[0]!r}; use {', '.join(SIZES)}")
-    results = run(sizes, [e.strip() for e in args.engines.split(",")], runs=args.runs,
-                  rdflib_max=SIZES.get(args.rdflib_max, 1_000_000), progress=lambda m: print(m, file=sys.stderr, flush=True))
+    if args.from_json:
+        results = json.loads(open(args.from_json, encoding="utf-8").read())
+    else:
+        results = run(sizes, [e.strip() for e in args.engines.split(",")], runs=args.runs,
+                      rdflib_max=SIZES.get(args.rdflib_max, 1_000_000), progress=lambda m: print(m, file=sys.stderr, flush=True))
     text = report(results)
     if args.out == "-":
         sys.stdout.write(text)
