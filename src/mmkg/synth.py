@@ -2,7 +2,9 @@
 
 Models carry types, label, year, modalities, objectives (typed by family), backbone, fusion
 style, parameter count, pre-training datasets and 0-3 typed lineage edges to earlier models;
-each model has a paper with 3-40 citations to earlier papers. Output is N-Triples.
+each model has a paper with 3-40 citations to earlier papers. Lineage has the real graph's shape:
+most models build on a few popular hubs (the first 1% of models), some on a recent model, so a
+model's ancestors number tens, not thousands. Output is N-Triples.
 """
 
 from __future__ import annotations
@@ -62,7 +64,19 @@ def triples(n_triples: int, *, seed: int = 42) -> Iterator[str]:
         for d in sorted(set(rng.randrange(n_datasets) for _ in range(rng.randint(1, 3)))):
             yield _t(model, f"<{O}pretrainedOn>", f"<{ID}dataset/d{d}>")
         if m:
-            for base in sorted(set(rng.randrange(max(0, m - 5000), m) for _ in range(rng.randint(0, 3)))):
+            # lineage as in the real graph: most models build on a few popular hubs (the first 1%
+            # of models, like CLIP or LLaMA), some on a recent model; closures stay short
+            hubs = max(1, n_models // 100)
+            bases = set()
+            for _ in range(rng.randint(0, 3)):
+                if m < hubs:
+                    if rng.random() < 0.3:
+                        bases.add(rng.randrange(max(0, m - 20), m))
+                elif rng.random() < 0.7:
+                    bases.add(rng.randrange(0, hubs))
+                else:
+                    bases.add(rng.randrange(max(hubs, m - 50), m) if m > hubs else rng.randrange(0, m))
+            for base in sorted(bases):
                 rel = rng.choice(LINEAGE)
                 yield _t(model, f"<{O}{rel}>", f"<{ID}model/m{base}>")
                 yield _t(model, f"<{O}buildsOn>", f"<{ID}model/m{base}>")
