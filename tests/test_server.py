@@ -164,7 +164,9 @@ def test_load_smoke(mini_build: Path) -> None:
                             stderr=subprocess.PIPE, env={**__import__("os").environ, "MMKG_BUILD": str(mini_build)})
     try:
         wait_for(f"http://127.0.0.1:{port}/sparql", proc)
-        report = run(f"http://127.0.0.1:{port}", clients=16, seconds=3, server_pid=proc.pid, samples=3)
+        mix = (("models-by-year", {}), ("ancestors", {"model": "Delta"}), ("descendants", {"model": "Alpha"}),
+               ("most-built-on", {}), ("search-models", {"text": "a"}), ("disagreements", {}))
+        report = run(f"http://127.0.0.1:{port}", clients=16, seconds=3, server_pid=proc.pid, samples=3, mix=mix)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -12,15 +12,17 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
-#: named queries with parameters the real graph and the fixture both resolve
-MIX: tuple[tuple[str, dict[str, str]], ...] = (
+Mix = tuple[tuple[str, dict[str, str]], ...]
+
+#: named queries on the real graph
+MIX: Mix = (
     ("models-by-year", {}),
-    ("ancestors", {"model": "model:beta"}),
-    ("descendants", {"model": "model:alpha"}),
+    ("ancestors", {"model": "BLIP-2"}),
+    ("descendants", {"model": "CLIP"}),
     ("most-built-on", {}),
     ("models-per-dataset", {}),
     ("family-trends", {}),
-    ("search-models", {"text": "a"}),
+    ("search-models", {"text": "clip"}),
     ("disagreements", {}),
 )
 
@@ -45,7 +47,8 @@ class LoadReport:
         mem = ", ".join(f"{m:.0f}" for m in self.memory_mb)
         return (f"{self.clients} clients for {self.seconds:.0f} s: {self.requests} requests, "
                 f"{self.requests / self.seconds:.1f} requests/s, p50 {self.percentile(50) * 1000:.1f} ms, "
-                f"p99 {self.percentile(99) * 1000:.1f} ms, {len(self.failures)} failed; server memory (MB) over time: {mem}")
+                f"p99 {self.percentile(99) * 1000:.1f} ms, {len(self.failures)} failed; server memory (MB) over time: {mem}"
+                + (f"; first failure: {self.failures[0]}" if self.failures else ""))
 
 
 def _rss_mb(pids: list[int]) -> float:
@@ -72,7 +75,8 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def run(base: str, *, clients: int = 16, seconds: float = 60.0, server_pid: int | None = None, samples: int = 6) -> LoadReport:
+def run(base: str, *, clients: int = 16, seconds: float = 60.0, server_pid: int | None = None, samples: int = 6,
+        mix: Mix = MIX) -> LoadReport:
     """Drive ``base`` (which must be on this machine) and report."""
     host = urllib.parse.urlparse(base).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -84,14 +88,17 @@ def run(base: str, *, clients: int = 16, seconds: float = 60.0, server_pid: int 
     def client(offset: int) -> None:
         i = offset
         while time.monotonic() < deadline:
-            name, params = MIX[i % len(MIX)]
+            name, params = mix[i % len(mix)]
             i += 1
             url = f"{base}/queries/{name}?" + urllib.parse.urlencode({**params, "format": "json"})
             t = time.perf_counter()
+            reason = ""
             try:
                 with urllib.request.urlopen(url, timeout=30) as resp:
                     resp.read()
                     ok = resp.status == 200
+            except urllib.error.HTTPError as err:
+                ok, reason = False, f"HTTP {err.code}: {err.read()[:100]!r}"
             except (urllib.error.URLError, OSError) as err:
                 ok, reason = False, str(err)
             with lock:
