@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from browser import chromium, chromium_path, open_page
 from mmkg.build import build, open_built, stale_reason
 from mmkg.errors import InputError, MmkgError, RemoteError
-from servers import free_port, mmkg_server
+from servers import mmkg_server
 
 FIX = Path(__file__).parent / "fixtures"
 
@@ -105,9 +105,8 @@ def test_cors_is_configurable(endpoint: str) -> None:
 
 
 def test_binds_to_loopback_by_default() -> None:
-    from mmkg.cli import parser
-
     import mmkg.cli_more  # noqa: F401  (registers serve)
+    from mmkg.cli import parser
 
     args = parser().parse_args(["serve"])
     assert args.host == "127.0.0.1"

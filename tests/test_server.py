@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import urllib.parse
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from SPARQLWrapper import CSV, JSON, N3, POST, TSV, XML, JSONLD, TURTLE, SPARQLWrapper
+from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, TSV, TURTLE, XML, SPARQLWrapper
 
 from servers import mmkg_server
 

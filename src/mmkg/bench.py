@@ -151,9 +151,10 @@ def server_worker(nt: str, n_models: int, runs: int) -> dict[str, Any]:
     import socket
     import urllib.request
 
+    import pyoxigraph as ox
+
     from mmkg.remote import Endpoint
     from mmkg.sparqltext import inject_values
-    import pyoxigraph as ox
 
     exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     with socket.socket() as s:

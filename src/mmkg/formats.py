@@ -86,9 +86,9 @@ def _aligned(t: Table) -> str:
     widths = [max([len(n), *(min(len(r[i]), 60) for r in cells)]) for i, n in enumerate(t.variables)]
     def fit(text: str, w: int) -> str:
         return (text if len(text) <= w else text[: w - 1] + "…").ljust(w)
-    lines = ["  ".join(fit(n, w) for n, w in zip(t.variables, widths)).rstrip()]
+    lines = ["  ".join(fit(n, w) for n, w in zip(t.variables, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(fit(c, w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines += ["  ".join(fit(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     lines.append(f"({len(t.rows)} row{'s' if len(t.rows) != 1 else ''})")
     return "\n".join(lines) + "\n"
 
@@ -130,7 +130,7 @@ def term_json(v: Term) -> dict[str, str]:
 
 
 def _json(t: Table) -> str:
-    bindings = [{k: term_json(v) for k, v in zip(t.variables, row) if v is not None} for row in t.rows]
+    bindings = [{k: term_json(v) for k, v in zip(t.variables, row, strict=True) if v is not None} for row in t.rows]
     return json.dumps({"head": {"vars": t.variables}, "results": {"bindings": bindings}}, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -140,7 +140,7 @@ def _xml(t: Table) -> str:
     out += ["</head>", "<results>"]
     for row in t.rows:
         out.append("<result>")
-        for name, v in zip(t.variables, row):
+        for name, v in zip(t.variables, row, strict=True):
             if v is None:
                 continue
             if isinstance(v, ox.NamedNode):

@@ -4,7 +4,6 @@ failures and the server's memory over time."""
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 import urllib.error

@@ -47,8 +47,8 @@ PREFIXES: dict[str, str] = {
 @cache
 def mmkg() -> ClosedNamespace:
     """The ontology's namespace, closed over the terms ``ontology/mmkg.ttl`` declares."""
-    from mmkg.turtle import parse_file
     from mmkg.resources import ontology_dir
+    from mmkg.turtle import parse_file
 
     graph = parse_file(ontology_dir() / "mmkg.ttl")
     terms = sorted(

@@ -51,7 +51,7 @@ class NamedQuery:
     @property
     def form(self) -> str:
         """SELECT, CONSTRUCT, ASK or DESCRIBE."""
-        body = "\n".join(l for l in self.text.splitlines() if not l.lstrip().startswith(("#", "PREFIX", "prefix")))
+        body = "\n".join(line for line in self.text.splitlines() if not line.lstrip().startswith(("#", "PREFIX", "prefix")))
         found = re.search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", body, re.IGNORECASE)
         return found.group(1).upper() if found else "SELECT"
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mmkg.formats import GRAPH_FORMATS, MEDIA_TYPES, TABLE_FORMATS
+from mmkg.formats import GRAPH_FORMATS, TABLE_FORMATS
 
 TABLE_TYPES = {
     "application/sparql-results+json": "json", "application/json": "json",
@@ -77,7 +77,7 @@ def create_app(config: ServerConfig) -> Any:
     from mmkg.api import named_queries
     from mmkg.pages import start_page
     from mmkg.queries import library
-    from mmkg.store import Store, Table
+    from mmkg.store import Store
     from mmkg.workers import WorkerPool
 
     app = Flask("mmkg")

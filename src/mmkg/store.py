@@ -29,7 +29,7 @@ class Table:
         return [row[i] for row in self.rows]
 
     def records(self) -> list[dict[str, Term | None]]:
-        return [dict(zip(self.variables, row)) for row in self.rows]
+        return [dict(zip(self.variables, row, strict=True)) for row in self.rows]
 
 
 Result = Table | bool | list[ox.Triple]

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ID = "https://w3id.org/mmkg/id/"
-O = "https://w3id.org/mmkg/ontology#"
+ONTO = "https://w3id.org/mmkg/ontology#"
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 CITES = ["<http://purl.org/spar/cito/cites>", "<http://purl.org/spar/cito/extends>", "<http://purl.org/spar/cito/usesMethodIn>"]
@@ -40,29 +40,29 @@ def triples(n_triples: int, *, seed: int = 42) -> Iterator[str]:
     n_objectives = 40
     for i in range(n_objectives):
         fam = FAMILIES[i % len(FAMILIES)]
-        yield _t(f"<{ID}objective/o{i}>", RDF_TYPE, f"<{O}{fam}>")
-        yield _t(f"<{ID}objective/o{i}>", RDF_TYPE, f"<{O}PretrainingObjective>")
+        yield _t(f"<{ID}objective/o{i}>", RDF_TYPE, f"<{ONTO}{fam}>")
+        yield _t(f"<{ID}objective/o{i}>", RDF_TYPE, f"<{ONTO}PretrainingObjective>")
         yield _t(f"<{ID}objective/o{i}>", LABEL, f'"objective {i}"')
     for d in range(n_datasets):
-        yield _t(f"<{ID}dataset/d{d}>", RDF_TYPE, f"<{O}PretrainingDataset>")
+        yield _t(f"<{ID}dataset/d{d}>", RDF_TYPE, f"<{ONTO}PretrainingDataset>")
         yield _t(f"<{ID}dataset/d{d}>", LABEL, f'"dataset {d}"')
     for m in range(n_models):
         model, paper = f"<{ID}model/m{m}>", f"<{ID}paper/p{m}>"
         year = 2015 + (m * 11) // n_models
         name = f"{rng.choice(WORDS).title()}-{rng.choice(WORDS)}-{m}"
-        yield _t(model, RDF_TYPE, f"<{O}MultiModalModel>")
-        yield _t(model, RDF_TYPE, f"<{O}PretrainedModel>")
+        yield _t(model, RDF_TYPE, f"<{ONTO}MultiModalModel>")
+        yield _t(model, RDF_TYPE, f"<{ONTO}PretrainedModel>")
         yield _t(model, LABEL, f'"{name}"')
-        yield _t(model, f"<{O}year>", f'"{year}"{XSD_INT}')
+        yield _t(model, f"<{ONTO}year>", f'"{year}"{XSD_INT}')
         for mod in sorted(set(rng.sample(MODALITIES[:3], 2) + (["audio"] if rng.random() < 0.1 else []))):
-            yield _t(model, f"<{O}modality>", f"<{O}{mod}>")
+            yield _t(model, f"<{ONTO}modality>", f"<{ONTO}{mod}>")
         for o in sorted(set(rng.randrange(n_objectives) for _ in range(rng.randint(1, 3)))):
-            yield _t(model, f"<{O}objective>", f"<{ID}objective/o{o}>")
-        yield _t(model, f"<{O}fusionStyle>", f"<{O}{rng.choice(FUSION)}>")
+            yield _t(model, f"<{ONTO}objective>", f"<{ID}objective/o{o}>")
+        yield _t(model, f"<{ONTO}fusionStyle>", f"<{ONTO}{rng.choice(FUSION)}>")
         if rng.random() < 0.6:
-            yield _t(model, f"<{O}parameterCount>", f'"{rng.randint(10, 100000) * 1000000}"{XSD_INT}')
+            yield _t(model, f"<{ONTO}parameterCount>", f'"{rng.randint(10, 100000) * 1000000}"{XSD_INT}')
         for d in sorted(set(rng.randrange(n_datasets) for _ in range(rng.randint(1, 3)))):
-            yield _t(model, f"<{O}pretrainedOn>", f"<{ID}dataset/d{d}>")
+            yield _t(model, f"<{ONTO}pretrainedOn>", f"<{ID}dataset/d{d}>")
         if m:
             # lineage as in the real graph: most models build on a few popular hubs (the first 1%
             # of models, like CLIP or LLaMA), some on a recent model; closures stay short
@@ -78,12 +78,12 @@ def triples(n_triples: int, *, seed: int = 42) -> Iterator[str]:
                     bases.add(rng.randrange(max(hubs, m - 50), m) if m > hubs else rng.randrange(0, m))
             for base in sorted(bases):
                 rel = rng.choice(LINEAGE)
-                yield _t(model, f"<{O}{rel}>", f"<{ID}model/m{base}>")
-                yield _t(model, f"<{O}buildsOn>", f"<{ID}model/m{base}>")
-        yield _t(model, f"<{O}introducedIn>", paper)
-        yield _t(paper, RDF_TYPE, f"<{O}Paper>")
+                yield _t(model, f"<{ONTO}{rel}>", f"<{ID}model/m{base}>")
+                yield _t(model, f"<{ONTO}buildsOn>", f"<{ID}model/m{base}>")
+        yield _t(model, f"<{ONTO}introducedIn>", paper)
+        yield _t(paper, RDF_TYPE, f"<{ONTO}Paper>")
         yield _t(paper, LABEL, f'"Paper on {name}"')
-        yield _t(paper, f"<{O}year>", f'"{year}"{XSD_INT}')
+        yield _t(paper, f"<{ONTO}year>", f'"{year}"{XSD_INT}')
         if m > 3:
             for cited in sorted(set(rng.randrange(max(0, m - 20000), m) for _ in range(rng.randint(3, 40)))):
                 yield _t(paper, "<http://purl.org/spar/cito/cites>", f"<{ID}paper/p{cited}>")
