@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,6 +18,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 def main() -> None:
     from mmkg.build import current_run, open_built
     from mmkg.loadtest import run
+    from mmkg.remote import wait_for
     from servers import free_port
 
     ap = argparse.ArgumentParser()
@@ -34,12 +33,7 @@ def main() -> None:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/sparql", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for(base + "/sparql", proc=proc)
         report = run(base, clients=args.clients, seconds=args.seconds, server_pid=proc.pid)
     finally:
         proc.terminate()

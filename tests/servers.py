@@ -7,11 +7,11 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from mmkg.remote import wait_for
 
 
 def free_port() -> int:
@@ -20,50 +20,34 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for(url: str, proc: subprocess.Popen, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stderr.read().decode() if proc.stderr else ''}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server at {url} did not start")
-
-
 @contextmanager
-def mmkg_server(build: Path, *extra: str) -> Iterator[str]:
-    port = free_port()
-    env = dict(os.environ, MMKG_BUILD=str(build))
-    cmd = [sys.executable, "-m", "mmkg", "serve", "--port", str(port), *extra]
+def running(cmd: list[str], probe: str, *, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+    """Run ``cmd`` until the block ends, once ``probe`` answers."""
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(base + "/sparql", proc)
-        yield base
+        wait_for(probe, proc=proc)
+        yield proc
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextmanager
+def mmkg_server(build: Path, *extra: str) -> Iterator[str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, MMKG_BUILD=str(build))
+    with running([sys.executable, "-m", "mmkg", "serve", "--port", str(port), *extra], base + "/sparql", env=env):
+        yield base
 
 
 @contextmanager
 def oxigraph_server(location: Path) -> Iterator[str]:
     exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     port = free_port()
-    proc = subprocess.Popen([exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base + "/query?query=ASK%7B%7D", proc)
+    with running([exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"], base + "/query?query=ASK%7B%7D"):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()

@@ -157,13 +157,14 @@ def test_load_smoke(mini_build: Path) -> None:
     import sys as _sys
 
     from mmkg.loadtest import run
-    from servers import free_port, wait_for
+    from mmkg.remote import wait_for
+    from servers import free_port
 
     port = free_port()
     proc = subprocess.Popen([_sys.executable, "-m", "mmkg", "serve", "--port", str(port)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, env={**__import__("os").environ, "MMKG_BUILD": str(mini_build)})
     try:
-        wait_for(f"http://127.0.0.1:{port}/sparql", proc)
+        wait_for(f"http://127.0.0.1:{port}/sparql", proc=proc)
         mix = (("models-by-year", {}), ("ancestors", {"model": "Delta"}), ("descendants", {"model": "Alpha"}),
                ("most-built-on", {}), ("search-models", {"text": "a"}), ("disagreements", {}))
         report = run(f"http://127.0.0.1:{port}", clients=16, seconds=3, server_pid=proc.pid, samples=3, mix=mix)

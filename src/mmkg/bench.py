@@ -153,8 +153,7 @@ def server_worker(nt: str, n_models: int, runs: int) -> dict[str, Any]:
 
     import pyoxigraph as ox
 
-    from mmkg.remote import Endpoint
-    from mmkg.sparqltext import inject_values
+    from mmkg.remote import Endpoint, wait_for
 
     exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     with socket.socket() as s:
@@ -166,12 +165,7 @@ def server_worker(nt: str, n_models: int, runs: int) -> dict[str, Any]:
         proc = subprocess.Popen([exe, "serve", "--location", tmp, "--bind", f"127.0.0.1:{port}"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            for _ in range(200):
-                try:
-                    urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.05)
+            wait_for(base + "/query?query=ASK%7B%7D", proc=proc)
             t = time.perf_counter()
             with open(nt, "rb") as handle:
                 req = urllib.request.Request(base + "/store?default", data=handle.read(), method="POST",
@@ -190,7 +184,6 @@ def server_worker(nt: str, n_models: int, runs: int) -> dict[str, Any]:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-    del inject_values
     return out
 
 

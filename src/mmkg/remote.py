@@ -120,3 +120,20 @@ def push(store_url: str, ntriples: Path, *, graph: str | None = None, timeout: f
         raise RemoteError(f"{store_url} refused the graph: HTTP {err.code} {err.reason}") from None
     except RETRYABLE as err:
         raise RemoteError(f"cannot reach {store_url}: {getattr(err, 'reason', err)}") from None
+
+
+def wait_for(url: str, *, proc: object = None, seconds: float = 60.0) -> None:
+    """Wait until ``url`` answers (any HTTP status), or fail when ``proc`` exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:  # type: ignore[attr-defined]
+            err = proc.stderr.read().decode() if getattr(proc, "stderr", None) else ""  # type: ignore[attr-defined]
+            raise RemoteError(f"server exited with {proc.returncode}: {err.strip()[-300:]}")  # type: ignore[attr-defined]
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RemoteError(f"server at {url} did not start within {seconds:g} s")
