@@ -15,7 +15,7 @@ from mmkg.errors import InputError
 from mmkg.formats import short
 from mmkg.names import NameIndex
 from mmkg.queries import NamedQuery, get, library, looks_like_name
-from mmkg.resources import queries_dir, source_files
+from mmkg.resources import build_query, source_files
 from mmkg.store import Result, Table, Term
 from mmkg.validate import Violation
 
@@ -32,10 +32,6 @@ def _backend(endpoint: str | None) -> Backend:
     from mmkg.build import open_built
 
     return open_built()
-
-
-def _internal(name: str) -> str:
-    return (queries_dir() / "build" / f"{name}.rq").read_text(encoding="utf-8")
 
 
 def resolve_query(query: str) -> tuple[str, NamedQuery | None]:
@@ -152,8 +148,8 @@ def show(name: str, *, kind: str = "entity", endpoint: str | None = None) -> Car
     backend = _backend(endpoint)
     iri = NameIndex.of(backend).resolve(name, kind)  # type: ignore[arg-type]
     bound = {"entity": ox.NamedNode(iri)}
-    head = backend.query(_internal("card-types"), bound)
-    facts = backend.query(_internal("card"), bound)
+    head = backend.query(build_query("card-types"), bound)
+    facts = backend.query(build_query("card"), bound)
     assert isinstance(head, Table) and isinstance(facts, Table)
     card = Card(iri=iri, label=short(ox.NamedNode(iri)))
     for rec in head.records():
@@ -217,8 +213,8 @@ class Stats:
 def stats(*, endpoint: str | None = None) -> Stats:
     """Counts per class, models per year, and how many entities have each property."""
     backend = _backend(endpoint)
-    sizes_t = backend.query(_internal("class-sizes"))
-    comp_t = backend.query(_internal("completeness"))
+    sizes_t = backend.query(build_query("class-sizes"))
+    comp_t = backend.query(build_query("completeness"))
     assert isinstance(sizes_t, Table) and isinstance(comp_t, Table)
     sizes: dict[str, int] = defaultdict(int)
     per_year: dict[str, dict[int, int]] = defaultdict(dict)

@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from mmkg import __version__
 from mmkg.errors import InputError, MmkgError
-from mmkg.resources import build_dir, graph_dir, queries_dir, shapes_file, source_files
+from mmkg.resources import build_dir, build_query, graph_dir, queries_dir, shapes_file, source_files
 from mmkg.store import Store, Table, to_rdflib
 from mmkg.turtle import check_syntax
 from mmkg.validate import Violation, check_rules, run_rules, run_shapes
@@ -68,10 +68,6 @@ class BuildReport:
         }
 
 
-def _query(name: str) -> str:
-    return (queries_dir() / "build" / f"{name}.rq").read_text(encoding="utf-8")
-
-
 def input_digest(files: list[Path]) -> str:
     digest = hashlib.sha256(f"{FORMAT}:{__version__}".encode())
     extra = [shapes_file(), *check_rules(), *sorted((queries_dir() / "build").glob("*.rq"))]
@@ -104,7 +100,7 @@ def assemble(
         for path in files:
             store.load_file(path)
     with _step("derive", t, progress):
-        derived = store.query(_query("derive"))
+        derived = store.query(build_query("derive"))
         assert isinstance(derived, list)
         supers = _pairs(store, "superclasses")
         superprops = _pairs(store, "superproperties")
@@ -123,7 +119,7 @@ def assemble(
             from mmkg.reasoner import reason as run_reasoner
 
             ontology = Graph().parse(files[0], format="turtle")
-            subset = store.query(_query("reasoning-input"))
+            subset = store.query(build_query("reasoning-input"))
             assert isinstance(subset, list)
             result = run_reasoner(ontology, to_rdflib(subset))
             report.consistent = result.consistent
@@ -155,7 +151,7 @@ def validate_store(store: Store) -> list[Violation]:
 
 
 def _pairs(store: Store, name: str) -> dict[str, list[str]]:
-    table = store.query(_query(name))
+    table = store.query(build_query(name))
     assert isinstance(table, Table)
     out: dict[str, list[str]] = defaultdict(list)
     for a, b in table.rows:
@@ -165,7 +161,7 @@ def _pairs(store: Store, name: str) -> dict[str, list[str]]:
 
 
 def _counts(store: Store, name: str) -> list[tuple[str, int]]:
-    table = store.query(_query(name))
+    table = store.query(build_query(name))
     assert isinstance(table, Table)
     out = []
     for row in table.rows:

@@ -97,9 +97,9 @@ def cmd_reason(args: argparse.Namespace) -> int:
 
 
 def _defined_counts() -> str:
-    from mmkg.resources import queries_dir
+    from mmkg.resources import build_query
 
-    return (queries_dir() / "build" / "defined-classes.rq").read_text(encoding="utf-8")
+    return build_query("defined-classes")
 
 
 def cmd_query(args: argparse.Namespace) -> int:

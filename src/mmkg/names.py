@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from mmkg.errors import InputError, UnknownNameError
 from mmkg.namespaces import ID_BASE, ONTOLOGY_IRI, PREFIXES
-from mmkg.resources import queries_dir
+from mmkg.resources import build_query
 from mmkg.store import Store, Table
 
 #: entity kinds a name can be asked for, with the class that defines them
@@ -35,7 +35,7 @@ class NameIndex:
 
     @classmethod
     def of(cls, store: Store) -> NameIndex:
-        table = store.query((queries_dir() / "build" / "names.rq").read_text(encoding="utf-8"))
+        table = store.query(build_query("names"))
         assert isinstance(table, Table)
         index = cls()
         for entity, name, klass in table.rows:

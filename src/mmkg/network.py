@@ -11,7 +11,7 @@ from typing import Any, Literal
 import networkx as nx
 
 from mmkg.errors import InputError
-from mmkg.resources import queries_dir
+from mmkg.resources import build_query
 from mmkg.store import Store, Table
 
 Direction = Literal["ancestors", "descendants", "both"]
@@ -40,8 +40,8 @@ def _value(term: Any) -> str | None:
 
 def model_network(store: Store) -> nx.MultiDiGraph:
     """Every model and dataset as a node, every lineage, citation and trained-on edge."""
-    nodes = store.query((queries_dir() / "build" / "network-nodes.rq").read_text(encoding="utf-8"))
-    edges = store.query((queries_dir() / "build" / "network-edges.rq").read_text(encoding="utf-8"))
+    nodes = store.query(build_query("network-nodes"))
+    edges = store.query(build_query("network-edges"))
     assert isinstance(nodes, Table) and isinstance(edges, Table)
     g = nx.MultiDiGraph()
     for rec in nodes.records():

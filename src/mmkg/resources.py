@@ -50,6 +50,11 @@ def source_files(graph: Path | None = None, ontology: Path | None = None) -> lis
     return files
 
 
+def build_query(name: str) -> str:
+    """The text of a query the tool itself runs (``queries/build/NAME.rq``)."""
+    return (queries_dir() / "build" / f"{name}.rq").read_text(encoding="utf-8")
+
+
 def shapes_file() -> Path:
     return ontology_dir() / "shapes.ttl"
 

@@ -218,11 +218,11 @@ def _sd(base: str) -> str:
 
 
 def _void(store: Any, config: ServerConfig) -> str:
-    from mmkg.resources import queries_dir
+    from mmkg.resources import build_query
     from mmkg.store import Table
 
     base = f"http://{config.host}:{config.port}"
-    table = store.query((queries_dir() / "build" / "void.rq").read_text(encoding="utf-8"))
+    table = store.query(build_query("void"))
     assert isinstance(table, Table)
     rec = table.records()[0]
     lines = [

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 
 from mmkg.errors import InputError
 from mmkg.network import Direction, Filters, model_network, neighbourhood, restrict
-from mmkg.resources import queries_dir
+from mmkg.resources import build_query
 from mmkg.store import Store, Table
 
 CitationDirection = Literal["cites", "cited-by", "both"]
@@ -42,10 +42,6 @@ class Subgraph:
         return sorted(self.graph.nodes)
 
 
-def _q(name: str) -> str:
-    return (queries_dir() / "build" / f"{name}.rq").read_text(encoding="utf-8")
-
-
 def _store(store: Store | None) -> Store:
     if store is not None:
         return store
@@ -73,7 +69,7 @@ def lineage_subgraph(
 
 def citation_network(store: Store) -> nx.MultiDiGraph:
     papers = _paper_table(store)
-    edges = store.query(_q("citation-network"))
+    edges = store.query(build_query("citation-network"))
     assert isinstance(edges, Table)
     g = nx.MultiDiGraph()
     for iri, facts in papers.items():
@@ -121,7 +117,7 @@ def _introduced(store: Store, nodes: Any) -> set[str]:
 
 
 def _paper_table(store: Store) -> dict[str, dict[str, Any]]:
-    table = store.query(_q("papers"))
+    table = store.query(build_query("papers"))
     assert isinstance(table, Table)
     out: dict[str, dict[str, Any]] = {}
     for rec in table.records():
@@ -152,11 +148,11 @@ def to_rdf(sub: Subgraph) -> list[ox.Triple]:
     edge_predicates = _edge_predicates(store)
     for n in sorted(nodes):
         node = ox.NamedNode(n)
-        ident = store.query(_q("export-identity"), {"entity": node})
+        ident = store.query(build_query("export-identity"), {"entity": node})
         assert isinstance(ident, Table)
         for _, p, v in ident.rows:
             triples.add(ox.Triple(node, p, v))  # type: ignore[arg-type]
-        facts = store.query(_q("export-facts"), {"entity": node})
+        facts = store.query(build_query("export-facts"), {"entity": node})
         assert isinstance(facts, Table)
         for rec in facts.records():
             p, v = rec["property"], rec["value"]
@@ -180,14 +176,14 @@ def to_rdf(sub: Subgraph) -> list[ox.Triple]:
                 triples.add(ox.Triple(block, ox.NamedNode(MMKG + "uncertain"), rec["uncertain"]))
             sources.add(src.value)
     for s in sorted(sources - nodes):
-        ident = store.query(_q("export-identity"), {"entity": ox.NamedNode(s)})
+        ident = store.query(build_query("export-identity"), {"entity": ox.NamedNode(s)})
         assert isinstance(ident, Table)
         for _, p, v in ident.rows:
             triples.add(ox.Triple(ox.NamedNode(s), p, v))  # type: ignore[arg-type]
     terms = {t.predicate.value for t in triples} | {t.object.value for t in triples if t.predicate.value == RDF_TYPE}
     terms |= {t.object.value for t in triples if isinstance(t.object, ox.NamedNode) and t.object.value.startswith(MMKG)}
     for term in sorted(terms):
-        res = store.query(_q("export-terms"), {"entity": ox.NamedNode(term)})
+        res = store.query(build_query("export-terms"), {"entity": ox.NamedNode(term)})
         assert isinstance(res, Table)
         for _, p, v in res.rows:
             triples.add(ox.Triple(ox.NamedNode(term), p, v))  # type: ignore[arg-type]
