@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 import pyoxigraph as ox
 
 from mmkg.errors import InputError
-from mmkg.namespaces import PREFIXES
+from mmkg.namespaces import PREFIXES, shorten
 from mmkg.store import Result, Table, Term, to_rdflib
 
 TableFormat = L["table", "csv", "tsv", "json", "xml", "md"]
@@ -39,11 +39,7 @@ def short(term: Term | None) -> str:
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        iri = term.value
-        for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
-            if iri.startswith(ns) and len(iri) > len(ns):
-                return f"{prefix}:{iri[len(ns):]}"
-        return iri
+        return shorten(term.value)
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     return term.value

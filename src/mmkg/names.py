@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from mmkg.errors import InputError, UnknownNameError
-from mmkg.namespaces import ID_BASE, ONTOLOGY_IRI, PREFIXES
+from mmkg.namespaces import ID_BASE, ONTOLOGY_IRI, PREFIXES, shorten
 from mmkg.resources import build_query
 from mmkg.store import Store, Table
 
@@ -67,7 +67,7 @@ class NameIndex:
         if len(candidates) == 1:
             return candidates.pop()
         if len(candidates) > 1:
-            listed = ", ".join(sorted(_short(c) for c in candidates))
+            listed = ", ".join(sorted(shorten(c) for c in candidates))
             raise InputError(f"{kind} name {name!r} is ambiguous: {listed}; use the IRI or prefixed name")
         raise UnknownNameError(kind, name, self.suggest(name, kind))
 
@@ -77,7 +77,7 @@ class NameIndex:
         for key, hits in self.by_key.items():
             for iri, classes in hits.items():
                 if not wanted or wanted in classes:
-                    pool.setdefault(key, self.display.get(iri, _short(iri)))
+                    pool.setdefault(key, self.display.get(iri, shorten(iri)))
         keys = difflib.get_close_matches(normalise(name), list(pool), n=n * 2, cutoff=0.5)
         key = normalise(name)
         keys += sorted(k for k in pool if key and (k.startswith(key) or key in k) and k not in keys)
@@ -96,13 +96,6 @@ def _expand(name: str) -> str | None:
         if prefix in PREFIXES:
             return PREFIXES[prefix] + local
     return None
-
-
-def _short(iri: str) -> str:
-    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
 
 
 def resolve(name: str, kind: str = "model", *, store: Store | None = None) -> str:

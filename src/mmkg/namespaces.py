@@ -57,6 +57,14 @@ def mmkg() -> ClosedNamespace:
     return ClosedNamespace(ONTOLOGY_IRI, terms)
 
 
+def shorten(iri: str) -> str:
+    """A prefixed name for ``iri`` where a known prefix fits, else the IRI itself."""
+    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
 def sparql_prologue() -> str:
     """PREFIX lines for every known prefix (for ad-hoc queries sent to remote endpoints)."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())

@@ -212,7 +212,9 @@ def _entry(no: int, section: str, lines: list[str]) -> Entry | Skipped:
 
 
 def _norm(title: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", title.casefold())
+    from mmkg.names import normalise
+
+    return normalise(title)
 
 
 def known_papers(files: list[Path]) -> tuple[set[str], set[str]]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mmkg.namespaces import shorten
 from mmkg.resources import queries_dir, shapes_file
 from mmkg.store import Store, Table
 
@@ -54,19 +55,10 @@ def run_shapes(data: Any, shapes: Path | None = None) -> list[Violation]:
         focus = report.value(res, sh.focusNode)
         path = report.value(res, sh.resultPath)
         msg = report.value(res, sh.resultMessage)
-        where = f" ({_short(str(path))})" if path is not None else ""
-        out.append(Violation("shape", _short(str(focus)), f"{msg}{where}"))
+        where = f" ({shorten(str(path))})" if path is not None else ""
+        out.append(Violation("shape", shorten(str(focus)), f"{msg}{where}"))
     return sorted(set(out))
 
 
 def _text(term: Any) -> str:
-    return "" if term is None else _short(term.value)
-
-
-def _short(iri: str) -> str:
-    from mmkg.namespaces import PREFIXES
-
-    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
+    return "" if term is None else shorten(term.value)
