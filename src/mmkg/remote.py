@@ -15,18 +15,16 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from mmkg.errors import InputError, RemoteError
-from mmkg.namespaces import PREFIXES
 from mmkg.sparqltext import inject_values
-from mmkg.store import Result, Term, materialise
+from mmkg.store import Result, Term, materialise, missing_prefixes
 
 RETRYABLE = (urllib.error.URLError, socket.timeout, ConnectionError, TimeoutError)
 
 
 def with_prologue(text: str) -> str:
     """Add PREFIX lines for the project's prefixes that the query uses but does not declare."""
-    declared = {m.group(1) for m in re.finditer(r"PREFIX\s+([A-Za-z][\w-]*)?\s*:", text, re.IGNORECASE)}
-    lines = [f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items() if p not in declared and re.search(rf"\b{p}:", text)]
-    return ("\n".join(lines) + "\n" + text) if lines else text
+    missing = missing_prefixes(text) or {}
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in sorted(missing.items())) + text
 
 
 @dataclass

@@ -199,10 +199,7 @@ def create_app(config: ServerConfig) -> Any:
 
 
 def _service_description(config: ServerConfig) -> str:
-    return _sd(f"http://{config.host}:{config.port}")
-
-
-def _sd(base: str) -> str:
+    base = f"http://{config.host}:{config.port}"
     return f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
 @prefix void: <http://rdfs.org/ns/void#> .
 

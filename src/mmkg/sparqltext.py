@@ -46,8 +46,9 @@ def _scan(text: str):
 
 def where_group_start(text: str) -> int:
     """Index just after the ``{`` that opens the outermost WHERE group."""
-    visible = "".join(" " if False else c for _, c in _scan(text))
-    positions = [i for i, _ in _scan(text)]
+    scanned = list(_scan(text))
+    visible = "".join(c for _, c in scanned)
+    positions = [i for i, _ in scanned]
     form = _FORMS.search(visible)
     if not form:
         raise InputError("cannot find the query form (SELECT, CONSTRUCT, ASK or DESCRIBE)")

@@ -93,21 +93,18 @@ class Store:
         subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
         try:
             try:
-                res = self._inner.query(text, prefixes=_missing_prefixes(text), substitutions=subs or None)
+                res = self._inner.query(text, prefixes=missing_prefixes(text), substitutions=subs or None)
             except RuntimeError as err:
                 if not subs or "projection" not in str(err):
                     raise InputError(f"query failed: {err}") from None
                 from mmkg.sparqltext import inject_values
 
-                res = self._inner.query(inject_values(text, bindings or {}), prefixes=_missing_prefixes(text))
+                res = self._inner.query(inject_values(text, bindings or {}), prefixes=missing_prefixes(text))
         except SyntaxError as err:
             raise InputError(f"invalid query: {_position(text, err)}") from None
         except OSError as err:
             raise InputError(f"query failed: {err}") from None
         return materialise(res)
-
-    def update_forbidden(self) -> None:  # pragma: no cover - documentation of intent
-        """The store offers no update: the graph changes only through a build."""
 
 
 def materialise(res: Any) -> Result:
@@ -119,7 +116,7 @@ def materialise(res: Any) -> Result:
 
 
 @functools.lru_cache(maxsize=512)
-def _missing_prefixes(text: str) -> dict[str, str] | None:
+def missing_prefixes(text: str) -> dict[str, str] | None:
     """The project prefixes a query uses without declaring them (parsing all of them on every
     query costs more than many queries take)."""
     declared = {m.group(1) for m in re.finditer(r"PREFIX\s+([A-Za-z][\w-]*)?\s*:", text, re.IGNORECASE)}
@@ -128,8 +125,6 @@ def _missing_prefixes(text: str) -> dict[str, str] | None:
 
 
 def _position(text: str, err: SyntaxError) -> str:
-    import re
-
     msg = str(err.msg if hasattr(err, "msg") else err)
     found = re.search(r"error at (\d+):(\d+): (.*)", msg)
     if found:
