@@ -142,3 +142,32 @@ def test_beyond_the_survey() -> None:
     assert reach, "no lineage path from a 2024-25 model back to a model of 2019 or earlier"
     staged = count("SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m mmkg:trainingStage ?s . ?s mmkg:stageKind ?k }")
     assert staged >= 5
+
+
+def test_external_identifiers_point_at_the_right_entity() -> None:
+    from mmkg.formats import short
+    from mmkg.names import normalise
+
+    links = {(short(r["s"]), str(r["page"].value)) for r in table("SELECT ?s ?page WHERE { ?s schema:sameAs ?page }").records()}  # type: ignore[union-attr]
+    sample = [line.split("\t") for line in (DATA / "identifier-sample.tsv").read_text().splitlines() if line and not line.startswith("#")]
+    assert len(sample) >= 10
+    for entity, page in sample:
+        assert (entity, page) in links, f"{entity} should be linked to {page}"
+    pages = [page for _, page in links]
+    assert len(pages) == len(set(pages)), "one external page is linked to two entities"
+    # A Papers with Code paper page whose title the graph quotes must carry the title of the paper it is attached to.
+    quoted = table("""SELECT ?paper ?title ?locator WHERE { ?paper a mmkg:Paper ; mmkg:title ?title ; mmkg:evidence ?e .
+        ?e mmkg:paperswithcodeSlug ?slug ; mmkg:locator ?locator }""").records()
+    checked = 0
+    for r in quoted:
+        m = re.fullmatch(r"page title '(.*)'", str(r["locator"].value))  # type: ignore[union-attr]
+        if m:
+            assert normalise(m[1]) == normalise(str(r["title"].value)), short(r["paper"])  # type: ignore[union-attr]
+            checked += 1
+    assert checked >= 40
+    # Model and dataset pages name the introducing paper; the rule identifier-paper-disagreement (the full
+    # check passes) holds them to the entity's other sources.
+    crossed = count("""SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?k ; mmkg:evidence ?e .
+        FILTER (?k IN (mmkg:PretrainedModel, mmkg:Dataset))
+        ?e mmkg:introducedIn ?p ; mmkg:huggingFaceId|mmkg:paperswithcodeSlug ?id }""")
+    assert crossed >= 12
