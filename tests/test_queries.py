@@ -170,3 +170,12 @@ def test_identifier_blocks_give_same_as_links() -> None:
     assert isinstance(result, Table)
     got = {(short(r["s"]), short(r["page"])) for r in result.records()}
     assert got == {(M + "alpha", "https://paperswithcode.com/method/alpha"), (M + "beta", "https://huggingface.co/fixture/beta-base")}
+
+
+def test_card_names_every_source_of_a_value_on_one_line() -> None:
+    from mmkg.api import show
+
+    card = show("Alpha")
+    lines = [f for f in card.facts if f[0] == "introduced in"]
+    assert len(lines) == 1 and len(lines[0][2]) == 2, card.text()
+    assert any(label.startswith("Papers with Code") for label, _, _ in card.sources)

@@ -124,7 +124,7 @@ class Card:
     iri: str
     label: str
     types: list[str] = field(default_factory=list)
-    facts: list[tuple[str, str, int, str]] = field(default_factory=list)  # property, value, source no, note
+    facts: list[tuple[str, str, tuple[int, ...], str]] = field(default_factory=list)  # property, value, source nos, note
     sources: list[tuple[str, str, str]] = field(default_factory=list)  # label, iri, locator
     derivatives: list[tuple[str, str]] = field(default_factory=list)
 
@@ -133,8 +133,9 @@ class Card:
         if self.types:
             lines.append("is a: " + "; ".join(self.types))
         width = max([len(f[0]) for f in self.facts] + [8])
-        for prop, value, src, note in self.facts:
-            lines.append(f"  {prop.ljust(width)}  {value}  [{src}]{'  ' + note if note else ''}")
+        for prop, value, srcs, note in self.facts:
+            refs = ", ".join(map(str, srcs))
+            lines.append(f"  {prop.ljust(width)}  {value}  [{refs}]{'  ' + note if note else ''}")
         if self.derivatives:
             lines.append("built on by: " + "; ".join(f"{n} ({via})" for n, via in self.derivatives))
         lines.append("sources:")
@@ -175,8 +176,12 @@ def show(name: str, *, kind: str = "entity", endpoint: str | None = None) -> Car
         if rec["rank"] is not None and rec["rank"].value.endswith("DeprecatedRank"):
             note = "DEPRECATED: " + (rec["note"].value if rec["note"] else "")
         grouped[(prop, source_no[key], note)].append(value)
-    for (prop, src_no, note), values in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        card.facts.append((prop, ", ".join(sorted(values)), src_no, note))
+    # The same value from several sources is one line naming all of them.
+    merged: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for (prop, src_no, note), values in grouped.items():
+        merged[(prop, ", ".join(sorted(values)), note)].append(src_no)
+    for (prop, value, note), nos in sorted(merged.items(), key=lambda kv: (kv[0][0], min(kv[1]), kv[0][1])):
+        card.facts.append((prop, value, tuple(sorted(nos)), note))
     return card
 
 
