@@ -63,6 +63,8 @@ def model_network(store: Store) -> nx.MultiDiGraph:
             architectures=sorted(filter(None, (_value(rec["architectures"]) or "").split("|"))),
             highlight=_value(rec["highlight"]) or "",
             code=_value(rec["code"]) or "",
+            weights=_value(rec["weights"]) or "",
+            paperswithcode=_value(rec["pwc"]) or "",
             paper=f"https://arxiv.org/abs/{_value(rec['arxiv'])}" if rec["arxiv"] else (
                 f"https://doi.org/{_value(rec['doi'])}" if rec["doi"] else ""),
         )

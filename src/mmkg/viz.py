@@ -87,7 +87,8 @@ def render_html(
         cards[n] = {
             "label": d["label"], "year": year, "kind": d["kind"], "modalities": d.get("modalities", ""),
             "objectives": d.get("objectives", ""), "parameters": d.get("parameters_printed") or (str(d["parameters"]) if d.get("parameters") else ""),
-            "paper": _safe_url(d.get("paper", "")), "code": _safe_url(d.get("code", "")), "iri": n,
+            "paper": _safe_url(d.get("paper", "")), "code": _safe_url(d.get("code", "")),
+            "weights": _safe_url(d.get("weights", "")), "pwc": _safe_url(d.get("paperswithcode", "")), "iri": n,
         }
     for u, v, _k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
         style = EDGE_STYLE[d["kind"]]
@@ -179,9 +180,10 @@ _EXTRAS = r"""
     if (!c) return; box.appendChild(el('h2', c.label + (c.year ? ' (' + c.year + ')' : '')));
     var ul = el('ul');
     [['modalities', c.modalities], ['objectives', c.objectives], ['parameters', c.parameters]].forEach(function (p) { if (p[1]) ul.appendChild(el('li', p[0] + ': ' + p[1])); });
-    var links = el('li'); var pl = safeLink(c.paper, 'paper'); var cl = safeLink(c.code, 'code');
-    if (pl) links.appendChild(pl); if (pl && cl) links.appendChild(document.createTextNode(' · ')); if (cl) links.appendChild(cl);
-    if (pl || cl) ul.appendChild(links); ul.appendChild(el('li', c.iri)); box.appendChild(ul);
+    var links = el('li'); var any = false;
+    [[c.paper, 'paper'], [c.code, 'code'], [c.weights, 'weights'], [c.pwc, 'Papers with Code']].forEach(function (p) {
+      var a = safeLink(p[0], p[1]); if (!a) return; if (any) links.appendChild(document.createTextNode(' · ')); links.appendChild(a); any = true; });
+    if (any) ul.appendChild(links); ul.appendChild(el('li', c.iri)); box.appendChild(ul);
   }
   var out = {}, inn = {};
   edges.get().forEach(function (e) { if (e.kind === 'trained-on') return;
