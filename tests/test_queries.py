@@ -58,9 +58,9 @@ EXPECTED: dict[str, tuple[dict[str, str], list[str], set[tuple[str, ...]]]] = {
     "cited-by": ({"paper": "Beta paper"}, ["citing", "relation"], {(P + "3", "uses method in"), (P + "4", "cites")}),
     "citation-edges": ({}, ["citing", "relation", "cited"], {(P + "2", "extends", P + "1"), (P + "3", "cites", P + "1"), (P + "3", "uses method in", P + "2"), (P + "4", "cites", P + "2"), (P + "4", "extends", P + "3")}),
     "disagreements": ({}, ["entity", "property", "claimed", "currentValues"], {(M + "beta", "mmkg:year", "2019", "2020"), ("result:beta--bench-q--vqa-accuracy--fine-tuned", "mmkg:value", "69", "70.1")}),
-    "facts-by-source": ({}, ["source", "entities"], {("https://huggingface.co/fixture/beta-base", "1"), ("https://paperswithcode.com/method/alpha", "1"), ("paper:arxiv-2302-10035", "12"), (P + "4", "3"), (P + "2", "3"), ("paper:arxiv-0000-00010", "2"), (P + "3", "2"), (P + "1", "3")}),
+    "facts-by-source": ({}, ["source", "entities"], {("https://huggingface.co/fixture/beta-base", "1"), ("https://huggingface.co/datasets/fixture/pairs-a/blob/main/README.md", "1"), ("https://paperswithcode.com/method/alpha", "1"), ("paper:arxiv-2302-10035", "12"), (P + "4", "3"), (P + "2", "3"), ("paper:arxiv-0000-00010", "2"), (P + "3", "2"), (P + "1", "3")}),
     "uncertain-claims": ({}, ["entity", "locator"], {(M + "gamma", "Sec 3")}),
-    "external-identifiers": ({}, ["entity", "scheme", "identifier", "page"], {(M + "alpha", "Papers with Code", "alpha", "https://paperswithcode.com/method/alpha"), (M + "beta", "Hugging Face", "fixture/beta-base", "https://huggingface.co/fixture/beta-base")}),
+    "external-identifiers": ({}, ["entity", "scheme", "identifier", "page"], {(M + "alpha", "Papers with Code", "alpha", "https://paperswithcode.com/method/alpha"), (M + "beta", "Hugging Face", "fixture/beta-base", "https://huggingface.co/fixture/beta-base"), (D + "pairs-a", "Hugging Face", "fixture/pairs-a", "https://huggingface.co/datasets/fixture/pairs-a/blob/main/README.md")}),
     "sources-of-fact": ({"model": "beta", "property": "mmkg:year"}, ["value", "rank"], {("2019", "mmkg:DeprecatedRank"), ("2020", "mmkg:NormalRank")}),
     "missing-property": ({"class": "mmkg:MultiModalModel", "property": "mmkg:fusionStyle"}, ["entity"], {(M + "gamma",), (M + "delta",)}),
     "models-without-datasets": ({}, ["model"], set()),
@@ -169,7 +169,8 @@ def test_identifier_blocks_give_same_as_links() -> None:
     result = query(text)
     assert isinstance(result, Table)
     got = {(short(r["s"]), short(r["page"])) for r in result.records()}
-    assert got == {(M + "alpha", "https://paperswithcode.com/method/alpha"), (M + "beta", "https://huggingface.co/fixture/beta-base")}
+    assert got == {(M + "alpha", "https://paperswithcode.com/method/alpha"), (M + "beta", "https://huggingface.co/fixture/beta-base"),
+                   (D + "pairs-a", "https://huggingface.co/datasets/fixture/pairs-a")}
 
 
 def test_card_names_every_source_of_a_value_on_one_line() -> None:
