@@ -250,7 +250,7 @@ def _for_view(sub: Subgraph) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph()
     for n, d in sub.graph.nodes(data=True):
         attrs = {"kind": "model", "label": n, "year": None, "parameters": None, "parameters_printed": None, "modalities": "",
-                 "objectives": "", "families": [], "architectures": [], "highlight": "", "code": "", "paper": "", "weights": "", "paperswithcode": ""}
+                 "objectives": "", "families": [], "architectures": [], "highlight": "", "code": "", "paper": ""}
         attrs.update({k: v for k, v in d.items() if v is not None})
         if attrs["kind"] == "paper":
             attrs["kind"] = "model"
