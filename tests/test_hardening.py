@@ -62,16 +62,71 @@ def test_federated_service_is_refused(endpoint: str) -> None:
                  "SELECT * WHERE { service silent <http://127.0.0.1:1/x> { ?s ?p ?o } }"):
         status, body, _ = get(endpoint + "/sparql?query=" + q(text))
         assert status == 403 and "SERVICE" in body
-    # the word inside a string or IRI is not a SERVICE call
-    status, _, _ = get(endpoint + "/sparql?query=" + q('SELECT ("SERVICE <http://x>" AS ?x) WHERE {}'))
+    # the word as plain text inside a string is not a SERVICE call
+    status, _, _ = get(endpoint + "/sparql?query=" + q('SELECT ("a SERVICE desk" AS ?x) WHERE {}'))
     assert status == 200
 
 
-def test_allowed_service_endpoint_passes_the_guard() -> None:
-    from mmkg.server import service_targets
+# The five spellings that got past the old re-lexing check and read a private store on 127.0.0.1.
+BYPASSES = {
+    "hash in a prefixed name": "PREFIX ex: <http://e/> SELECT * { ?s ex:a\\#b ?o . SERVICE <{priv}> { ?a ?b ?c } }",
+    "comment ended by CR": "SELECT * { # note\r SERVICE <{priv}> { ?a ?b ?c } }",
+    "quote in a prefixed name": "PREFIX ex: <http://e/> SELECT * { ?s ex:a\\'b ?o . SERVICE <{priv}> { ?a ?b ?c } }",
+    "no-break space in a PREFIX IRI": "PREFIX ex: <http://e\u00a0x/> SELECT * { SERVICE <{priv}> { ?a ?b ?c } }",
+    "codepoint escape": "SELECT * { ?x <http://p> <http://x/\\u003E> . \\u0053ERVICE <{priv}> { ?a ?b ?c } }",
+    "prefixed service name": "PREFIX p: <{priv}> SELECT * { SERVICE p: { ?a ?b ?c } }",
+    "variable service": "SELECT * { BIND(<{priv}> AS ?svc) SERVICE ?svc { ?a ?b ?c } }",
+}
 
-    assert service_targets("SELECT * { SERVICE <http://a.example/sparql> { ?s ?p ?o } }") == ["<http://a.example/sparql>"]
-    assert service_targets("SELECT * { ?s ?p '<SERVICE>' } # SERVICE <http://x>") == []
+
+@pytest.fixture(scope="module")
+def private_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A SPARQL server on 127.0.0.1 holding a secret that the endpoint must never reach."""
+    from servers import oxigraph_server
+
+    with oxigraph_server(tmp_path_factory.mktemp("private")) as base:
+        data = b"<http://secret/s> <http://secret/p> \"TOP-SECRET-42\" ."
+        req = urllib.request.Request(base + "/store?default", data=data, method="POST",
+                                     headers={"Content-Type": "application/n-triples"})
+        urllib.request.urlopen(req).close()
+        yield base + "/query"
+
+
+@pytest.mark.parametrize("form", sorted(BYPASSES))
+def test_service_bypass_is_refused_and_reads_nothing(endpoint: str, private_store: str, form: str) -> None:
+    text = BYPASSES[form].replace("{priv}", private_store)
+    status, body, _ = get(endpoint + "/sparql?query=" + q(text))
+    assert "TOP-SECRET-42" not in body
+    assert status == 403, (form, status, body)
+
+
+def test_service_refusal_does_not_tell_open_from_closed_ports(endpoint: str, private_store: str) -> None:
+    closed = "http://127.0.0.1:1/query"
+    answers = {get(endpoint + "/sparql?query=" + q(f"SELECT * {{ SERVICE <{u}> {{ ?a ?b ?c }} }}"))[0:2]
+               for u in (closed, private_store)}
+    bodies = {body.replace(closed, "U").replace(private_store, "U") for _, body in answers}
+    assert {status for status, _ in answers} == {403} and len(bodies) == 1
+
+
+def test_allowed_service_endpoint_passes_the_guard() -> None:
+    from mmkg.guard import QueryRefused, refuse_services, service_targets
+
+    assert service_targets("SELECT * { SERVICE <http://a.example/sparql> { ?s ?p ?o } }") == ("http://a.example/sparql",)
+    assert service_targets("SELECT * { ?s ?p 'plain' } # no call here") == ()
+    refuse_services("SELECT * { SERVICE <http://a.example/sparql> { ?s ?p ?o } }", ["http://a.example/sparql"])
+    with pytest.raises(QueryRefused):
+        refuse_services("SELECT * { SERVICE <http://b.example/sparql> { ?s ?p ?o } }", ["http://a.example/sparql"])
+
+
+def test_deep_nesting_is_refused_not_crashed(endpoint: str, tmp_path: Path) -> None:
+    deep = "SELECT * WHERE " + "{ " * 3000 + "?s ?p ?o" + " }" * 3000
+    small = "SELECT * WHERE " + "{" * 300 + "?s ?p ?o" + "}" * 300
+    status, body, _ = get(endpoint + "/sparql?query=" + q(small))
+    assert status == 400 and "nests" in body, body
+    path = tmp_path / "deep.rq"
+    path.write_text(deep)
+    out = subprocess.run([sys.executable, "-m", "mmkg", "query", str(path)], capture_output=True, text=True)
+    assert out.returncode == 2 and "nests" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_request_size_limit(endpoint: str) -> None:

@@ -57,20 +57,6 @@ def _negotiate(accept: str, table: dict[str, str], default: str) -> str:
     return best
 
 
-def service_targets(text: str) -> list[str]:
-    """The IRIs (or variables) named by SERVICE clauses, outside strings, IRIs and comments."""
-    from mmkg.sparqltext import _scan
-
-    positions = list(_scan(text))
-    visible = "".join(c for _, c in positions)
-    out = []
-    for m in re.finditer(r"\bSERVICE\b(\s+SILENT\b)?", visible, re.IGNORECASE):
-        start = positions[m.end() - 1][0] + 1
-        iri = re.match(r"\s*(<[^>]*>|\?\w+|\$\w+|\w*:[\w-]*)", text[start:])
-        out.append(iri.group(1) if iri else "?")
-    return out
-
-
 def create_app(config: ServerConfig) -> Any:
     from flask import Flask, Response, request
 
@@ -109,9 +95,16 @@ def create_app(config: ServerConfig) -> Any:
     def refuse_hostile(text: str) -> Response | None:
         if len(text.encode()) > config.max_request_bytes:
             return reply(413, f"query longer than {config.max_request_bytes} bytes")
-        for target in service_targets(text):
-            if target.strip("<>") not in config.allow_service:
-                return reply(403, f"federated SERVICE calls are not allowed here ({target})")
+        from mmkg.errors import InputError
+        from mmkg.guard import QueryRefused, check_nesting, refuse_services
+
+        try:
+            check_nesting(text)
+            refuse_services(text, config.allow_service)
+        except QueryRefused as err:
+            return reply(403, str(err))
+        except InputError as err:
+            return reply(400, str(err))
         return None
 
     def run(job: dict) -> Response:

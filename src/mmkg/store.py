@@ -90,6 +90,9 @@ class Store:
 
     def query(self, text: str, bindings: Mapping[str, Term] | None = None, *, timeout: float | None = None) -> Result:
         """Run a SPARQL query; ``bindings`` substitute variables (never pasted into the text)."""
+        from mmkg.guard import check_nesting
+
+        check_nesting(text)
         subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
         try:
             try:
