@@ -322,3 +322,73 @@ def test_cli_options_never_traceback(mini_build: Path, argv: list[str]) -> None:
     assert "Traceback" not in proc.stderr
     assert proc.returncode in (0, 2)
     assert sorted(p.name for p in (mini_build / "runs").iterdir()) == before
+
+
+# ---------------------------------------------------------------- round two: command line
+
+
+def _mmkg(*args: str, **kw) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def]
+    return subprocess.run([sys.executable, "-m", "mmkg", *args], capture_output=True, text=True, **kw)
+
+
+def test_fmt_never_changes_a_value(tmp_path: Path) -> None:
+    path = tmp_path / "values.ttl"
+    path.write_text('@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n'
+                    '<http://a> <http://p> "1e999"^^xsd:double .\n')
+    assert _mmkg("fmt", str(path)).returncode == 0
+    assert '"1e999"^^xsd:double' in path.read_text()
+
+
+def test_fmt_names_file_and_line_of_an_ill_typed_literal(tmp_path: Path) -> None:
+    path = tmp_path / "bad.ttl"
+    text = ('@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n<http://a> <http://p> 1 .\n'
+            '<http://a> <http://q> "true "^^xsd:boolean .\n')
+    path.write_text(text)
+    out = _mmkg("fmt", str(path))
+    assert out.returncode == 2 and f"{path}:3:" in out.stderr and "ill-typed" in out.stderr
+    assert path.read_text() == text
+
+
+@pytest.mark.parametrize("target", ["/dev/full", "dir", "fifo", "under-a-file/x"])
+def test_output_that_is_not_a_regular_file_is_refused(tmp_path: Path, target: str) -> None:
+    (tmp_path / "dir").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "under-a-file").write_text("keep")
+    path = target if target.startswith("/") else str(tmp_path / target)
+    out = _mmkg("query", "most-built-on", "-o", path)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    assert (tmp_path / "fifo").exists() and not (tmp_path / "fifo").is_file()
+    assert Path("/dev/full").is_char_device()
+    assert (tmp_path / "under-a-file").read_text() == "keep"
+
+
+def test_output_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.csv"
+    real.write_text("old")
+    (tmp_path / "link.csv").symlink_to(real)
+    assert _mmkg("query", "most-built-on", "-f", "csv", "-o", str(tmp_path / "link.csv")).returncode == 0
+    assert (tmp_path / "link.csv").is_symlink() and real.read_text().startswith("model")
+
+
+def test_stdout_on_a_full_device_is_one_line() -> None:
+    with open("/dev/full", "w") as full:
+        out = subprocess.run([sys.executable, "-m", "mmkg", "query", "most-built-on"], stdout=full,
+                             stderr=subprocess.PIPE, text=True)
+    assert out.returncode == 2 and "No space left" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_killed_write_leaves_a_part_file_the_next_write_removes(tmp_path: Path) -> None:
+    from mmkg.atomic import write_text
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f".out.txt.{dead.stdout.strip()}.abc.part"
+    stale.write_text("half")
+    write_text(tmp_path / "out.txt", "whole")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+@pytest.mark.parametrize("args", [["serve", "--port", "99999"], ["serve", "--workers", "0"],
+                                  ["query", "most-built-on", "--timeout", "-1"]])
+def test_options_out_of_range_are_usage_errors(args: list[str]) -> None:
+    out = _mmkg(*args, timeout=60)
+    assert out.returncode == 2 and "out of range" in out.stderr

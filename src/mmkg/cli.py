@@ -6,6 +6,7 @@ Exit codes: 0 ok; 1 violations found (check, build, reason); 2 usage or input er
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -188,7 +189,7 @@ def parser() -> argparse.ArgumentParser:
                    choices=["table", "csv", "tsv", "json", "xml", "md", "ttl", "nt", "jsonld", "rdfxml"])
     q.add_argument("-o", "--out", help="write to FILE (atomically) instead of stdout")
     q.add_argument("--endpoint", help="run against a SPARQL 1.1 endpoint URL instead of the built graph")
-    q.add_argument("--timeout", type=float, default=None, help="seconds to wait for a remote endpoint")
+    q.add_argument("--timeout", type=bounded(float, 0.001), default=None, help="seconds to wait for a remote endpoint")
     q.set_defaults(func=cmd_query)
 
     s = sub.add_parser("show", help="a readable card of one model or other entity, with sources", epilog=EPILOG)
@@ -214,6 +215,23 @@ def parser() -> argparse.ArgumentParser:
 _EXTENSIONS: list = []
 
 
+def bounded(kind: type, low: float, high: float | None = None):  # type: ignore[no-untyped-def]
+    """An argparse type: a number of ``kind`` within [low, high], else a one-line usage error."""
+
+    def parse(text: str):  # type: ignore[no-untyped-def]
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value != value or value < low or (high is not None and value > high):
+            span = f"at least {low:g}" if high is None else f"between {low:g} and {high:g}"
+            raise argparse.ArgumentTypeError(f"{text} is out of range: must be {span}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
 def extension(func):  # type: ignore[no-untyped-def]
     """Register a function that adds a subcommand (used by optional modules)."""
     _EXTENSIONS.append(func)
@@ -231,14 +249,38 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise
     args = parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()
+        return code
     except MmkgError as err:
-        print(f"mmkg: error: {err}", file=sys.stderr)
-        return err.exit_code
+        return _fail(str(err), err.exit_code)
     except KeyboardInterrupt:
         print("mmkg: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except RecursionError:
+        return _fail("the input nests too deeply to process")
+    except MemoryError:
+        return _fail("out of memory")
+    except UnicodeError as err:
+        return _fail(f"cannot decode the input: {err}")
+    except OSError as err:
+        where = f"{err.filename}: " if err.filename else ""
+        return _fail(f"{where}{err.strerror or err}")
+
+
+def _fail(message: str, code: int = 2) -> int:
+    """One line on stderr; standard output is dropped if it can no longer be written."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        pass
+    try:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - nothing more may reach a broken stdout
+    except OSError:
+        pass
+    print(f"mmkg: error: {message}", file=sys.stderr)
+    return code
 
 

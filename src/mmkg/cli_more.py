@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mmkg.cli import EPILOG, EXIT_OK, extension
+from mmkg.cli import EPILOG, EXIT_OK, bounded, extension
 from mmkg.errors import InputError
 
 
@@ -14,11 +14,11 @@ from mmkg.errors import InputError
 def _serve(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="a read-only SPARQL 1.1 endpoint over the built graph", epilog=EPILOG)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds a query may run")
-    p.add_argument("--max-rows", type=int, default=10000, help="largest result returned")
-    p.add_argument("--max-request-bytes", type=int, default=64 * 1024)
-    p.add_argument("--workers", type=int, default=2, help="query worker processes")
+    p.add_argument("--port", type=bounded(int, 1, 65535), default=8000)
+    p.add_argument("--timeout", type=bounded(float, 0.001), default=10.0, help="seconds a query may run")
+    p.add_argument("--max-rows", type=bounded(int, 1), default=10000, help="largest result returned")
+    p.add_argument("--max-request-bytes", type=bounded(int, 64), default=64 * 1024)
+    p.add_argument("--workers", type=bounded(int, 1, 64), default=2, help="query worker processes")
     p.add_argument("--cors-origin", default="*", help="Access-Control-Allow-Origin value; '' turns CORS off")
     p.add_argument("--allow-service", action="append", default=[], metavar="URL",
                    help="allow federated SERVICE calls to this endpoint (off by default)")

@@ -52,18 +52,46 @@ def _syntax_message(path: Path, err: SyntaxError) -> str:
 
 
 def parse_file(path: Path) -> Graph:
-    """Parse one Turtle file into an rdflib graph, with a file:line error on bad syntax."""
+    """Parse one Turtle file into an rdflib graph, with a file:line error on bad syntax or on
+    an ill-typed literal. Lexical forms are kept exactly as written (never normalised)."""
     check_syntax(path)
-    graph = Graph()
-    graph.parse(path, format="turtle")
-    return graph
+    return _parse(path, path.read_text(encoding="utf-8"))
 
 
 def parse_text(text: str, *, name: str = "<text>") -> Graph:
     check_syntax(Path(name), text)
+    return _parse(Path(name), text)
+
+
+def _parse(path: Path, text: str) -> Graph:
+    import logging
+    import warnings
+
+    import rdflib
+
     graph = Graph()
-    graph.parse(data=text, format="turtle")
+    was, rdflib.NORMALIZE_LITERALS = rdflib.NORMALIZE_LITERALS, False
+    level = logging.getLogger("rdflib.term").level
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            graph.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
+    finally:
+        rdflib.NORMALIZE_LITERALS = was
+        logging.getLogger("rdflib.term").setLevel(level)
+    for o in graph.objects():
+        if isinstance(o, Literal) and getattr(o, "ill_typed", False):
+            raise InputError(f"{path}:{_line_of(text, str(o))}: ill-typed literal {str(o)!r} for datatype {o.datatype}")
     return graph
+
+
+def _line_of(text: str, lexical: str) -> int:
+    for needle in (f'"{lexical}"', lexical):
+        at = text.find(needle)
+        if at >= 0:
+            return text.count("\n", 0, at) + 1
+    return 1
 
 
 class _Writer:
