@@ -241,7 +241,7 @@ def extension(func):  # type: ignore[no-untyped-def]
 def main(argv: Sequence[str] | None = None) -> int:
     import importlib
 
-    for module in ("mmkg.cli_more",):
+    for module in ("mmkg.cli_more", "mmkg.cli_results"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as err:
