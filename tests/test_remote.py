@@ -22,6 +22,8 @@ pytestmark = pytest.mark.server
 PARAMS = {
     "model": "delta", "dataset": "pairs-b", "objective": "ITC", "text": "alp", "paper": "arxiv-0000-00002",
     "class": "mmkg:MultiModalModel", "property": "mmkg:fusionStyle",
+    "benchmark": "bench-q", "metric": "metric:vqa-accuracy", "split": "test-std", "setting": "setting:fine-tuned",
+    "maxParams": "500000000", "since": "2019", "openWeights": "false",
 }
 
 
