@@ -66,8 +66,8 @@ def service_targets(text: str) -> tuple[str, ...]:
         return ()
     check_nesting(plain)
     try:
-        from rdflib.plugins.sparql.parser import parseQuery
         from rdflib.plugins.sparql.algebra import translateQuery
+        from rdflib.plugins.sparql.parser import parseQuery
 
         from mmkg.store import missing_prefixes
 
@@ -101,10 +101,10 @@ def _term(term: object) -> str:
     return repr(term)
 
 
-def _services(node: object, seen: set[int] | None = None) -> Iterable:
+def _services(node: object) -> Iterable:
     from rdflib.plugins.sparql.parserutils import CompValue
 
-    seen = set() if seen is None else seen
+    seen: set[int] = set()
     stack = [node]
     while stack:
         x = stack.pop()

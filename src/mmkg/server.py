@@ -3,7 +3,6 @@ served by waitress). Queries run in worker processes with a time limit and a res
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
