@@ -30,7 +30,7 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
 @pytest.fixture(scope="session")
 def mini_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture graph built (with the reasoner) into a temporary build folder."""
-    from mmkg.build import build
+    from mmkg.builder import build
 
     out = tmp_path_factory.mktemp("mini-build")
     report = build(graph=MINI, out=out, progress=None)
@@ -41,7 +41,7 @@ def mini_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real graph built into a temporary build folder."""
-    from mmkg.build import build
+    from mmkg.builder import build
 
     out = tmp_path_factory.mktemp("real-build")
     build(out=out, progress=None)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from mmkg.build import build, open_built, stale_reason
+from mmkg.builder import build, open_built, stale_reason
 from mmkg.errors import InputError
 from mmkg.store import Store, Table
 

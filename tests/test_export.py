@@ -14,7 +14,7 @@ from rdflib import Graph, Namespace
 from rdflib.compare import isomorphic
 
 from mmkg.errors import UnknownNameError
-from mmkg.export import FORMATS, export, text
+from mmkg.exporter import FORMATS, export, text
 from mmkg.store import Store
 from mmkg.subgraph import citation_subgraph, lineage_subgraph
 
@@ -120,7 +120,7 @@ def test_output_is_deterministic_across_processes(mini_build: Path, tmp_path: Pa
 
 
 def test_failed_export_leaves_no_file(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import mmkg.export as ex
+    import mmkg.exporter as ex
 
     sub = lineage_subgraph("Beta", store=store)
     target = tmp_path / "out.ttl"

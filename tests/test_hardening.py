@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from browser import chromium, chromium_path, open_page
-from mmkg.build import build, open_built, stale_reason
+from mmkg.builder import build, open_built, stale_reason
 from mmkg.errors import InputError, MmkgError, RemoteError
 from servers import mmkg_server
 
@@ -160,7 +160,6 @@ def test_cors_is_configurable(endpoint: str) -> None:
 
 
 def test_binds_to_loopback_by_default() -> None:
-    import mmkg.cli_more  # noqa: F401  (registers serve)
     from mmkg.cli import parser
 
     args = parser().parse_args(["serve"])
@@ -199,7 +198,7 @@ def test_build_killed_half_way_leaves_previous_build(tmp_path: Path) -> None:
     build(graph=FIX / "mini", out=out, reason=False, progress=None)
     before = (out / "current").resolve()
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
-    code = ("import os, signal, mmkg.build as b\n"
+    code = ("import os, signal, mmkg.builder as b\n"
             "real = b.Store.create\n"
             "def dying(path):\n"
             "    os.kill(os.getpid(), signal.SIGKILL)\n"

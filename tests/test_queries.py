@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mmkg.api import named_queries, query
+from mmkg.api import named_queries
+from mmkg.api import run_query as query
 from mmkg.errors import InputError, UnknownNameError
 from mmkg.formats import short
 from mmkg.store import Table

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mmkg.api import named_queries, query
+from mmkg.api import named_queries
+from mmkg.api import run_query as query
 from mmkg.errors import RemoteError
 from mmkg.store import Table
 from servers import free_port, oxigraph_server

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mmkg.cli_results import parse_size
+from mmkg.cli.common import parse_size
 
 
 def run(build: Path, *args: str) -> subprocess.CompletedProcess:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mmkg.api import check, query
+from mmkg.api import check
+from mmkg.api import run_query as query
 from mmkg.store import Table
 
 DATA = Path(__file__).parent / "data"

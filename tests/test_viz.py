@@ -111,3 +111,78 @@ def test_cli_viz_unknown_focus_suggests(mini_build: Path, tmp_path: Path) -> Non
     assert proc.returncode == 2
     assert "Gamma" in proc.stderr
     assert not (tmp_path / "x.html").exists()
+
+
+LEGIBILITY = """(function () {
+  var scale = network.getScale(), font = 14, ids = nodes.getIds(), boxes = [];
+  ids.forEach(function (id) { var n = nodes.get(id); if (n.label && n.label.trim()) boxes.push([id, network.getBoundingBox(id)]); });
+  var overlaps = [];
+  for (var i = 0; i < boxes.length; i++) for (var j = i + 1; j < boxes.length; j++) {
+    var a = boxes[i][1], b = boxes[j][1];
+    if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) overlaps.push([boxes[i][0], boxes[j][0]]);
+  }
+  return {labelPx: font * scale, labelled: boxes.length, nodes: ids.length, overlaps: overlaps.slice(0, 5), count: overlaps.length};
+})()"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("focus", [None, "CLIP"])
+def test_real_view_is_legible_on_opening(real_build: Path, tmp_path: Path, focus: str | None) -> None:
+    """Every drawn label is at least 11 px at the opening zoom and no two labels overlap."""
+    needs_browser()
+    store = Store.open((real_build / "current" / "store").resolve())
+    path = write_html(tmp_path / "view.html", store=store, focus=focus)
+    with chromium() as browser:
+        page, errors, _ = open_page(browser, path.as_uri())
+        assert errors == []
+        found = page.evaluate(LEGIBILITY)
+        page.screenshot(path=str(ARTIFACTS / f"lineage-real-{focus or 'all'}.png"))
+    assert found["labelPx"] >= 11, found
+    assert found["count"] == 0, found
+    if found["nodes"] <= 300:
+        assert found["labelled"] == found["nodes"]
+    else:
+        assert found["labelled"] >= 100
+
+
+def test_both_directions_leave_out_siblings(real_build: Path) -> None:
+    """Around CLIP, 'both' is its ancestors plus its descendants, nothing reached sideways."""
+    import networkx as nx
+
+    store = Store.open((real_build / "current" / "store").resolve())
+    g = restrict(model_network(store), Filters())
+    clip = M + "clip"
+    both = set(neighbourhood(g, clip, depth=9, direction="both"))
+    lineage = nx.descendants(g, clip) | nx.ancestors(g, clip) | {clip}
+    assert both <= lineage
+    assert both == set(neighbourhood(g, clip, depth=9, direction="ancestors")) | set(
+        neighbourhood(g, clip, depth=9, direction="descendants"))
+
+
+@pytest.mark.parametrize("option", [["--modality", "Audio"], ["--family", "contrastive"], ["--architecture", "Q-Former"]])
+def test_filters_by_everyday_words_find_models(real_build: Path, tmp_path: Path, option: list[str]) -> None:
+    out = tmp_path / "f.html"
+    env = dict(os.environ, MMKG_BUILD=str(real_build))
+    proc = subprocess.run([sys.executable, "-m", "mmkg", "viz", *option, "-o", str(out)], capture_output=True, text=True,
+                          env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert int(re.search(r'"nodes": (\d+)', out.read_text()).group(1)) > 0
+
+
+def test_unknown_filter_value_is_an_error(real_build: Path, tmp_path: Path) -> None:
+    env = dict(os.environ, MMKG_BUILD=str(real_build))
+    proc = subprocess.run([sys.executable, "-m", "mmkg", "viz", "--modality", "smell", "-o", str(tmp_path / "n.html")],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 2 and "smell" in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+    assert not (tmp_path / "n.html").exists()
+
+
+def test_colour_categories_are_few_and_distinct(real_build: Path) -> None:
+    from mmkg.viz import COLOUR_BY, OTHER_COLOUR, PALETTE, categories, palette
+
+    store = Store.open((real_build / "current" / "store").resolve())
+    g = model_network(store)
+    for by in COLOUR_BY:
+        colours = palette(categories(g, by))
+        used = {c for c in colours.values() if c != OTHER_COLOUR}
+        assert len(used) <= len(PALETTE) and len(used) == len([k for k, c in colours.items() if c != OTHER_COLOUR])

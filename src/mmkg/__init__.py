@@ -14,7 +14,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _API = {
-    "build": "mmkg.build",
+    "build": "mmkg.builder",
     "check": "mmkg.api",
     "query": "mmkg.api",
     "show": "mmkg.api",
@@ -22,7 +22,7 @@ _API = {
     "resolve": "mmkg.names",
     "lineage_subgraph": "mmkg.subgraph",
     "citation_subgraph": "mmkg.subgraph",
-    "export": "mmkg.export",
+    "export": "mmkg.exporter",
     "render_html": "mmkg.viz",
 }
 

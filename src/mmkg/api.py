@@ -16,6 +16,7 @@ from mmkg.formats import short
 from mmkg.names import NameIndex
 from mmkg.queries import NamedQuery, get, library, looks_like_name
 from mmkg.resources import build_query, source_files
+from mmkg.rows import Rows
 from mmkg.store import Result, Table, Term
 from mmkg.validate import Violation
 
@@ -29,13 +30,20 @@ def _backend(endpoint: str | None) -> Backend:
         from mmkg.remote import Endpoint
 
         return Endpoint(endpoint)
-    from mmkg.build import open_built
+    from mmkg.builder import open_built
 
     return open_built()
 
 
+_SPARQL_START = re.compile(r"(?is)^\s*(?:#[^\n]*\n\s*)*(?:PREFIX|BASE|SELECT|ASK|CONSTRUCT|DESCRIBE)\b")
+
+
 def resolve_query(query: str) -> tuple[str, NamedQuery | None]:
-    """Query text and, for a named query, its description: a name, a .rq path or SPARQL text."""
+    """Query text and, for a named query, its description: a name, a .rq path or SPARQL text.
+
+    Text that is none of these ("most cited") is taken for a mistyped name and answered with
+    the nearest names, never handed to the SPARQL parser.
+    """
     if looks_like_name(query):
         named = get(query)
         return named.text, named
@@ -44,7 +52,19 @@ def resolve_query(query: str) -> tuple[str, NamedQuery | None]:
         if not path.is_file():
             raise InputError(f"no query file {query}")
         return path.read_text(encoding="utf-8"), None
+    if not _SPARQL_START.match(query) and "{" not in query and len(query) < 100:
+        slug = re.sub(r"[^a-z0-9]+", "-", query.lower()).strip("-")
+        named = library().get(slug)
+        hint = f"did you mean {slug}?" if named else _near_names(slug)
+        raise InputError(f"no named query {query!r}; {hint}")
     return query, None
+
+
+def _near_names(slug: str) -> str:
+    import difflib
+
+    near = difflib.get_close_matches(slug, list(library()), n=5, cutoff=0.4)
+    return f"did you mean {', '.join(near)}?" if near else "'mmkg query --list' shows them all"
 
 
 def bind(named: NamedQuery | None, params: Mapping[str, str], backend: Backend) -> dict[str, Term]:
@@ -100,21 +120,33 @@ def _guess_kind(value: str) -> str:
     return "iri" if _expand(value) else "string"
 
 
-def query(
+def run_query(
     query: str,
     *,
     params: Mapping[str, str] | None = None,
     endpoint: str | None = None,
     timeout: float | None = None,
 ) -> Result:
-    """Run a named query, a ``.rq`` file or SPARQL text on the built graph or an endpoint.
-
-    >>> table = query("models-by-year")  # doctest: +SKIP
-    """
+    """Like :func:`query`, but the result keeps the engine's RDF terms (a ``Table``, a
+    boolean or a list of triples): what the command line and the exports render."""
     backend = _backend(endpoint)
     text, named = resolve_query(query)
     bindings = bind(named, params or {}, backend)
     return backend.query(text, bindings, timeout=timeout)
+
+
+def query(
+    query: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    endpoint: str | None = None,
+    timeout: float | None = None,
+) -> Rows | bool:
+    """Run a named query, a ``.rq`` file or SPARQL text on the built graph or an endpoint.
+
+    Rows hold plain Python values; ``.to_dicts()``, ``.to_pandas()``. An ASK query gives a bool.
+    """
+    return Rows.of(run_query(query, params=params, endpoint=endpoint, timeout=timeout))
 
 
 # ---------------------------------------------------------------- show
@@ -127,6 +159,53 @@ class Card:
     facts: list[tuple[str, str, tuple[int, ...], str]] = field(default_factory=list)  # property, value, source nos, note
     sources: list[tuple[str, str, str]] = field(default_factory=list)  # label, iri, locator
     derivatives: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        """The card as plain data: facts name their sources by number (1-based)."""
+        return {
+            "iri": self.iri,
+            "label": self.label,
+            "types": list(self.types),
+            "facts": [{"property": p, "value": v, "sources": list(s), **({"note": n} if n else {})}
+                      for p, v, s, n in self.facts],
+            "builtOnBy": [{"label": n, "via": via} for n, via in self.derivatives],
+            "sources": [{"label": label, "iri": iri, "locator": loc} for label, iri, loc in self.sources],
+        }
+
+    def render(self, fmt: str = "text") -> str:
+        """The card as ``text``, ``md`` (Markdown) or ``json``."""
+        if fmt == "json":
+            import json
+
+            return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        if fmt == "md":
+            return self.markdown()
+        if fmt == "text":
+            return self.text()
+        raise InputError(f"unknown card format {fmt!r}; use text, md or json")
+
+    def markdown(self) -> str:
+        def cell(text: str) -> str:
+            return text.replace("|", "\\|").replace("\n", " ")
+
+        lines = [f"# {self.label}", "", f"`{short(ox.NamedNode(self.iri))}`"]
+        if self.types:
+            lines += ["", "is a: " + "; ".join(self.types)]
+        lines += ["", "| property | value | sources |", "|---|---|---|"]
+        for prop, value, srcs, note in self.facts:
+            refs = ", ".join(f"[{n}]" for n in srcs)
+            lines.append(f"| {cell(prop)} | {cell(value)}{' (' + cell(note) + ')' if note else ''} | {refs} |")
+        if self.derivatives:
+            lines += ["", "built on by: " + "; ".join(f"{n} ({via})" for n, via in self.derivatives)]
+        lines += ["", "sources:", ""]
+        lines += [f"{i}. {label} <{iri}>, {locator}" for i, (label, iri, locator) in enumerate(self.sources, 1)]
+        return "\n".join(lines) + "\n"
+
+    def __repr__(self) -> str:
+        return f"<Card {self.label} ({short(ox.NamedNode(self.iri))}): {len(self.facts)} facts, {len(self.sources)} sources>"
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
 
     def text(self) -> str:
         lines = [f"{self.label}  ({short(ox.NamedNode(self.iri))})"]
@@ -251,7 +330,7 @@ class CheckReport:
 
 def check(*, graph: Path | None = None, reason: bool = False, canonical: bool = True) -> CheckReport:
     """Validate the graph files (integrity rules, shapes, canonical form; optionally reasoning)."""
-    from mmkg.build import assemble
+    from mmkg.builder import assemble
     from mmkg.turtle import non_canonical
 
     files = source_files(graph)

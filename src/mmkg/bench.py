@@ -189,7 +189,7 @@ def server_worker(nt: str, n_models: int, runs: int) -> dict[str, Any]:
 
 def cold_start(runs: int = 5) -> float | None:
     """Seconds for `mmkg query models-by-year` on the built real graph, end to end as a process."""
-    from mmkg.build import stale_reason
+    from mmkg.builder import stale_reason
 
     if stale_reason() is not None:
         return None

@@ -51,7 +51,7 @@ class Comparison:
 
 def compare(names: list[str]) -> Comparison:
     """Compare models by name (labels, alternative names, slugs)."""
-    from mmkg.api import query
+    from mmkg.api import run_query as query
     from mmkg.namespaces import shorten
 
     facts: list[dict[str, set[str]]] = []

@@ -11,14 +11,13 @@ from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
 
+from mmkg.choices import GRAPH_FORMATS, TABLE_FORMATS
 from mmkg.errors import InputError
 from mmkg.namespaces import PREFIXES, shorten
 from mmkg.store import Result, Table, Term, to_rdflib
 
 TableFormat = L["table", "csv", "tsv", "json", "xml", "md"]
 GraphFormat = L["ttl", "nt", "jsonld", "rdfxml"]
-TABLE_FORMATS = ("table", "csv", "tsv", "json", "xml", "md")
-GRAPH_FORMATS = ("ttl", "nt", "jsonld", "rdfxml")
 MEDIA_TYPES = {
     "json": "application/sparql-results+json",
     "xml": "application/sparql-results+xml",

@@ -32,16 +32,35 @@ class NameIndex:
 
     by_key: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     display: dict[str, str] = field(default_factory=dict)
+    #: extra names of papers (title, arXiv id, DOI, the models they introduced)
+    paper_aliases: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, store: Store) -> NameIndex:
-        table = store.query(build_query("names"))
+    def of(cls, store: object) -> NameIndex:
+        """The index of ``store`` (a Store or an endpoint), built once per store object."""
+        cached = getattr(store, "_name_index", None)
+        if isinstance(cached, NameIndex):
+            return cached
+        index = cls.build(store)
+        try:
+            store._name_index = index  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+        return index
+
+    @classmethod
+    def build(cls, store: object) -> NameIndex:
+        table = store.query(build_query("names"))  # type: ignore[attr-defined]
         assert isinstance(table, Table)
         index = cls()
-        for entity, name, klass in table.rows:
+        for entity, name, klass, alias in table.rows:
             if entity is None or name is None or klass is None:
                 continue
             iri = entity.value
+            if alias is not None:
+                value = name.value.rsplit("/", 1)[-1] if name.value.startswith(ID_BASE) else name.value
+                index.paper_aliases.setdefault(normalise(value), set()).add(iri)
+                continue
             keys = {normalise(name.value)}
             if iri.startswith(ID_BASE):
                 keys.add(normalise(iri.rsplit("/", 1)[-1]))
@@ -64,6 +83,8 @@ class NameIndex:
         candidates = {
             iri for iri, classes in self.by_key.get(normalise(name), {}).items() if not wanted or wanted in classes
         }
+        if not candidates and kind == "paper":
+            candidates = set(self.paper_aliases.get(normalise(_unprefix(name)), set()))
         if len(candidates) == 1:
             return candidates.pop()
         if len(candidates) > 1:
@@ -88,6 +109,13 @@ class NameIndex:
         return out[:n]
 
 
+def _unprefix(name: str) -> str:
+    """``arXiv:2103.00020``, ``https://arxiv.org/abs/2103.00020v2`` and ``doi:10.x/y`` to the bare id."""
+    text = name.strip()
+    text = re.sub(r"(?i)^(?:https?://(?:www\.)?(?:arxiv\.org/(?:abs|pdf)/|doi\.org/)|arxiv:|doi:)", "", text)
+    return re.sub(r"v\d+$", "", text) if re.fullmatch(r"\d{4}\.\d{4,5}(v\d+)?", text) else text.lower()
+
+
 def _expand(name: str) -> str | None:
     if name.startswith(("http://", "https://")):
         return name
@@ -101,7 +129,7 @@ def _expand(name: str) -> str | None:
 def resolve(name: str, kind: str = "model", *, store: Store | None = None) -> str:
     """The IRI for ``name`` in the built graph (opened if not given)."""
     if store is None:
-        from mmkg.build import open_built
+        from mmkg.builder import open_built
 
         store = open_built()
     return NameIndex.of(store).resolve(name, kind)

@@ -55,6 +55,9 @@ def model_network(store: Store) -> nx.MultiDiGraph:
             kind=_value(rec["kind"]) or "model",
             label=_value(rec["label"]) or iri,
             year=int(year) if year else None,
+            month=int(_value(rec["month"]) or 0) or None,
+            fusion=_value(rec["fusion"]) or "",
+            org=_value(rec["org"]) or "",
             parameters=int(params) if params else None,
             parameters_printed=_value(rec["printed"]),
             modalities="+".join(sorted(filter(None, (_value(rec["modalities"]) or "").split("+")))),
@@ -76,7 +79,9 @@ def model_network(store: Store) -> nx.MultiDiGraph:
 
 
 def restrict(g: nx.MultiDiGraph, filters: Filters) -> nx.MultiDiGraph:
-    """The subgraph of nodes passing the filters, with edges of the chosen kinds."""
+    """The subgraph of nodes passing the filters, with edges of the chosen kinds. A filter value
+    that no model carries is an input error naming the values that exist."""
+    check_filters_match(g, filters)
     lo, hi = filters.years
     keep = []
     for n, d in g.nodes(data=True):
@@ -84,12 +89,12 @@ def restrict(g: nx.MultiDiGraph, filters: Filters) -> nx.MultiDiGraph:
             if "trained-on" in filters.edge_kinds:
                 keep.append(n)
             continue
-        mods = set(d["modalities"].split("+")) if d["modalities"] else set()
-        if filters.modalities and not set(filters.modalities) <= mods:
+        mods = {m.casefold() for m in d["modalities"].split("+")} if d["modalities"] else set()
+        if filters.modalities and not {m.casefold() for m in filters.modalities} <= mods:
             continue
-        if filters.families and not set(filters.families) & set(d["families"]):
+        if filters.families and not any(_matches(f, d["families"]) for f in filters.families):
             continue
-        if filters.architectures and not set(filters.architectures) & set(d["architectures"]):
+        if filters.architectures and not any(_matches(a, d["architectures"]) for a in filters.architectures):
             continue
         year = d.get("year")
         if (lo is not None and (year is None or year < lo)) or (hi is not None and (year is None or year > hi)):
@@ -104,6 +109,29 @@ def restrict(g: nx.MultiDiGraph, filters: Filters) -> nx.MultiDiGraph:
     return sub.subgraph([n for n in sub if sub.nodes[n]["kind"] != "dataset" or sub.degree(n) > 0]).copy()
 
 
+def _matches(wanted: str, labels: list[str]) -> bool:
+    """Case-insensitive, and a word is enough: 'contrastive' matches 'contrastive objective',
+    'Q-Former' matches 'Q-Former connector'."""
+    key = "".join(ch for ch in wanted.casefold() if ch.isalnum())
+    return bool(key) and any(key in "".join(ch for ch in label.casefold() if ch.isalnum()) for label in labels)
+
+
+def check_filters_match(g: nx.MultiDiGraph, filters: Filters) -> None:
+    """A filter value no node carries is a typo, not an empty view: say so, with the values that exist."""
+    import difflib
+
+    models = [d for _, d in g.nodes(data=True) if d["kind"] == "model"]
+    checks = (("modality", filters.modalities, {m for d in models for m in d["modalities"].split("+") if m}),
+              ("family", filters.families, {f for d in models for f in d["families"]}),
+              ("architecture", filters.architectures, {a for d in models for a in d["architectures"]}))
+    for what, wanted, known in checks:
+        for value in wanted:
+            if not _matches(value, sorted(known)):
+                near = difflib.get_close_matches(value, sorted(known), n=4, cutoff=0.3)
+                hint = f"; did you mean {', '.join(near)}?" if near else f"; known: {', '.join(sorted(known)[:8])}"
+                raise InputError(f"no model has {what} {value!r}{hint}")
+
+
 def neighbourhood(g: nx.MultiDiGraph, focus: str, *, depth: int, direction: Direction) -> nx.MultiDiGraph:
     """Nodes within ``depth`` hops of ``focus`` along edge direction (ancestors follow edges
     out of a model, descendants follow them in), with the edges among them."""
@@ -111,55 +139,157 @@ def neighbourhood(g: nx.MultiDiGraph, focus: str, *, depth: int, direction: Dire
         raise InputError(f"{focus} is not in the network (check the filters)")
     if direction not in ("ancestors", "descendants", "both"):
         raise InputError(f"direction must be ancestors, descendants or both, not {direction!r}")
-    seen = {focus}
-    frontier = {focus}
-    for _ in range(max(depth, 0)):
-        nxt: set[str] = set()
-        for n in frontier:
-            if direction in ("ancestors", "both"):
-                nxt.update(g.successors(n))
-            if direction in ("descendants", "both"):
-                nxt.update(g.predecessors(n))
-        frontier = nxt - seen
-        seen |= frontier
-        if not frontier:
-            break
+    def walk(forward: bool) -> set[str]:
+        reached, frontier = {focus}, {focus}
+        for _ in range(max(depth, 0)):
+            step: set[str] = set()
+            for n in frontier:
+                step.update(g.successors(n) if forward else g.predecessors(n))
+            frontier = step - reached
+            reached |= frontier
+            if not frontier:
+                break
+        return reached
+
+    # "both" is ancestors plus descendants, each walked in one direction: a sibling reached
+    # up through a shared ancestor and back down is neither, and stays out.
+    seen = set()
+    if direction in ("ancestors", "both"):
+        seen |= walk(True)
+    if direction in ("descendants", "both"):
+        seen |= walk(False)
     return g.subgraph(seen).copy()
 
 
-def layout(g: nx.MultiDiGraph, *, seed: int = 7) -> dict[str, tuple[float, float]]:
-    """Fixed positions: x by year (time reads left to right), y from a seeded spring layout
-    (or, for very large graphs, a stable order within each year)."""
+#: lineage relations that keep a model in the lane of what it builds on (one family)
+FAMILY_RELATIONS = ("extends", "fine-tuned from", "distilled from", "variant of", "initialised from")
+MONTH_WIDTH = 40.0  # canvas units per month: a year is 480
+ROW_HEIGHT = 52.0  # one row of nodes with a one-line label under the dot
+LANE_GAP = 24.0
+CHAR_WIDTH = 8.0  # a generous width per label character at the view's 14 px font
+LABEL_GAP = 12.0
+
+
+def time_x(year: int | None, month: int | None, *, first_year: int) -> float:
+    """x of a release date: months since January of ``first_year`` (unknown month: mid-year)."""
+    if year is None:
+        return -MONTH_WIDTH * 12  # undated models stand left of the first year
+    return ((year - first_year) * 12 + ((month or 7) - 1)) * MONTH_WIDTH
+
+
+def node_size(parameters: int | None) -> float:
+    """Dot radius on a log scale of the parameter count, 6 to 18."""
+    if not parameters:
+        return 10.0
+    return min(18.0, max(6.0, 6.0 + 3.0 * math.log10(max(parameters, 1) / 1e7)))
+
+
+def lane_keys(g: nx.MultiDiGraph, group: dict[str, str] | None = None) -> dict[str, str]:
+    """The lane of each node: the family it belongs to (models joined by extends, fine-tuned
+    from, distilled from, variant of), named by its earliest member; models with no family
+    share a lane per ``group`` (for example their modality group)."""
+    family = nx.Graph()
+    family.add_nodes_from(g)
+    for u, v, d in g.edges(data=True):
+        if d["kind"] == "lineage" and d.get("relation") in FAMILY_RELATIONS:
+            family.add_edge(u, v)
+    out: dict[str, str] = {}
+    for members in nx.connected_components(family):
+        if len(members) > 1:
+            first = min(members, key=lambda n: (g.nodes[n].get("year") or 9999, g.nodes[n].get("month") or 13, n))
+            out.update({n: f"family:{first}" for n in members})
+        else:
+            (n,) = members
+            out[n] = "group:" + ((group or {}).get(n) or g.nodes[n].get("kind", "model"))
+    return out
+
+
+def layout(g: nx.MultiDiGraph, *, group: dict[str, str] | None = None, labels: dict[str, str] | None = None,
+           sweeps: int = 6) -> dict[str, tuple[float, float]]:
+    """Fixed positions on a time axis: x is the release month; y stacks lanes (families, then
+    groups of unrelated models), ordered by the barycentre of their neighbours so edges stay
+    short; inside a lane, nodes are packed into rows so no two labels overlap."""
+    if not g:
+        return {}
+    years = [d["year"] for _, d in g.nodes(data=True) if d.get("year")]
+    first = min(years) if years else 2019
+    x = {n: time_x(d.get("year"), d.get("month"), first_year=first) for n, d in g.nodes(data=True)}
+    lane_of = lane_keys(g, group)
+    lanes = sorted(set(lane_of.values()), key=lambda k: (min(x[n] for n in lane_of if lane_of[n] == k), k))
+    members: dict[str, list[str]] = {k: [] for k in lanes}
+    for n in sorted(g, key=lambda n: (x[n], n)):
+        members[lane_of[n]].append(n)
+    neighbours: dict[str, dict[str, int]] = {k: {} for k in lanes}
+    for u, v in g.edges():
+        a, b = lane_of[u], lane_of[v]
+        if a != b:
+            neighbours[a][b] = neighbours[a].get(b, 0) + 1
+            neighbours[b][a] = neighbours[b].get(a, 0) + 1
+    order = {k: i for i, k in enumerate(lanes)}
+    for _ in range(sweeps):  # barycentre ordering: each lane moves towards the lanes it links to
+        centre = {}
+        for k in lanes:
+            weight = sum(neighbours[k].values())
+            centre[k] = (sum(order[b] * w for b, w in neighbours[k].items()) / weight) if weight else order[k]
+        lanes.sort(key=lambda k: (0.5 * centre[k] + 0.5 * order[k], k))
+        order = {k: i for i, k in enumerate(lanes)}
+    pos: dict[str, tuple[float, float]] = {}
+    top = 0.0
+    for k in lanes:
+        rows: list[float] = []  # right edge of the last label in each row
+        for n in members[k]:
+            text = (labels or {}).get(n, g.nodes[n].get("label", ""))
+            half = max(len(text) * CHAR_WIDTH, 2 * node_size(g.nodes[n].get("parameters"))) / 2
+            for i, right in enumerate(rows):
+                if right + LABEL_GAP <= x[n] - half:
+                    rows[i] = x[n] + half
+                    break
+            else:
+                rows.append(x[n] + half)
+                i = len(rows) - 1
+            pos[n] = (x[n], top + i * ROW_HEIGHT)
+        top += max(1, len(rows)) * ROW_HEIGHT + LANE_GAP
+    return pos
+
+
+def spring_layout(g: nx.MultiDiGraph, *, seed: int = 7) -> dict[str, tuple[float, float]]:
+    """The earlier layout (x by year plus jitter, y from a seeded spring layout), kept as the
+    baseline the lane layout is measured against."""
     if not g:
         return {}
     years = [d.get("year") for _, d in g.nodes(data=True) if d.get("year")]
     lo = min(years) if years else 2019
-    x: dict[str, float] = {}
-    for n, d in g.nodes(data=True):
-        year = d.get("year") or lo - 1
-        x[n] = (year - lo) * 420.0
-    if len(g) <= 2500:
-        pos = nx.spring_layout(nx.Graph(g), seed=seed, iterations=60)
-        ys = {n: float(p[1]) for n, p in pos.items()}
-        height = max(300.0, 40.0 * math.sqrt(len(g)) * 8)
-        jitter = {n: float(p[0]) * 120.0 for n, p in pos.items()}
-        return {n: (x[n] + jitter[n], ys[n] * height) for n in g}
-    columns: dict[float, list[str]] = {}
-    for n in sorted(g, key=lambda n: (-g.degree(n), n)):
-        columns.setdefault(x[n], []).append(n)
-    out: dict[str, tuple[float, float]] = {}
-    for col, members in columns.items():
-        width = max(1, int(math.sqrt(len(members))))
-        for i, n in enumerate(members):
-            out[n] = (col + (i % width) * 36.0, (i // width) * 36.0)
-    return out
+    pos = nx.spring_layout(nx.Graph(g), seed=seed, iterations=60)
+    height = max(300.0, 40.0 * math.sqrt(len(g)) * 8)
+    return {n: ((((g.nodes[n].get("year") or lo - 1) - lo) * 420.0) + float(pos[n][0]) * 120.0, float(pos[n][1]) * height)
+            for n in g}
 
 
-def size_for(parameters: int | None) -> float:
-    """Node size on a log scale of the parameter count (unknown counts get the smallest size)."""
-    if not parameters:
-        return 8.0
-    return 8.0 + 6.0 * max(0.0, math.log10(parameters / 1e7))
+def crossings(g: nx.MultiDiGraph, pos: dict[str, tuple[float, float]]) -> int:
+    """How many pairs of straight edges cross (edges sharing an end do not count)."""
+    import numpy as np
+
+    segs = sorted({(u, v) if u < v else (v, u) for u, v in g.edges() if u != v})
+    if len(segs) < 2:
+        return 0
+    a = np.array([pos[u] for u, _ in segs], dtype=float)
+    b = np.array([pos[v] for _, v in segs], dtype=float)
+    ends = [(u, v) for u, v in segs]
+    total = 0
+    for i in range(len(segs) - 1):
+        p, r = a[i], b[i] - a[i]
+        q, s_ = a[i + 1:], b[i + 1:] - a[i + 1:]
+        denom = r[0] * s_[:, 1] - r[1] * s_[:, 0]
+        qp = q - p
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (qp[:, 0] * s_[:, 1] - qp[:, 1] * s_[:, 0]) / denom
+            u = (qp[:, 0] * r[1] - qp[:, 1] * r[0]) / denom
+        hit = (denom != 0) & (t > 1e-9) & (t < 1 - 1e-9) & (u > 1e-9) & (u < 1 - 1e-9)
+        if hit.any():
+            shared = np.array([len({ends[i][0], ends[i][1]} & {ends[j][0], ends[j][1]}) > 0
+                               for j in range(i + 1, len(segs))])
+            total += int((hit & ~shared).sum())
+    return total
 
 
 def by_kind(edges: Iterable[tuple[str, str, dict]]) -> dict[str, int]:

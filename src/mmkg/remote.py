@@ -104,18 +104,27 @@ def _parse(data: bytes, form: str, url: str) -> Result:
         raise RemoteError(f"{url} answered something that is not SPARQL results ({err}; starts {sample!r})") from None
 
 
-def push(store_url: str, ntriples: Path, *, graph: str | None = None, timeout: float = 120.0) -> int:
-    """Replace a graph of a remote store with the built graph (Graph Store Protocol PUT)."""
+def push(store_url: str, ntriples: Path, *, graph: str | None = None, timeout: float = 120.0,
+         auth: tuple[str, str] | None = None) -> int:
+    """Replace a graph of a remote store with the built graph (Graph Store Protocol PUT),
+    with HTTP basic authentication when ``auth`` is (user, password)."""
     if not re.match(r"^https?://", store_url):
         raise InputError(f"not an http(s) store URL: {store_url!r}")
     target = store_url + ("&" if "?" in store_url else "?") + (f"graph={urllib.request.quote(graph, safe='')}" if graph else "default")
     data = ntriples.read_bytes()
-    req = urllib.request.Request(target, data=data, method="PUT", headers={"Content-Type": "application/n-triples"})
+    headers = {"Content-Type": "application/n-triples"}
+    if auth is not None:
+        import base64
+
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+        headers["Authorization"] = f"Basic {token}"
+    req = urllib.request.Request(target, data=data, method="PUT", headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return int(resp.status)
     except urllib.error.HTTPError as err:
-        raise RemoteError(f"{store_url} refused the graph: HTTP {err.code} {err.reason}") from None
+        hint = " (give --user and $MMKG_PUSH_PASSWORD)" if err.code in (401, 403) and auth is None else ""
+        raise RemoteError(f"{store_url} refused the graph: HTTP {err.code} {err.reason}{hint}") from None
     except RETRYABLE as err:
         raise RemoteError(f"cannot reach {store_url}: {getattr(err, 'reason', err)}") from None
 

@@ -11,15 +11,27 @@ from mmkg.errors import InputError
 
 @cache
 def root() -> Path:
-    """The project root: ``$MMKG_ROOT`` or the checkout this package sits in."""
+    """Where ontology/, graph/ and queries/ are: ``$MMKG_ROOT``, else the checkout this
+    package sits in (an editable install), else the data the installed package carries."""
     env = os.environ.get("MMKG_ROOT")
     if env:
-        return Path(env).resolve()
+        found = Path(env).resolve()
+        if not (found / "ontology" / "mmkg.ttl").is_file():
+            raise InputError(f"MMKG_ROOT={env} holds no ontology/mmkg.ttl; point it at a checkout of mmkg")
+        return found
     here = Path(__file__).resolve()
     for parent in here.parents:
-        if (parent / "ontology" / "mmkg.ttl").is_file():
+        if (parent / "ontology" / "mmkg.ttl").is_file() and (parent / "pyproject.toml").is_file():
             return parent
-    raise InputError("cannot find the mmkg data (ontology/mmkg.ttl); set MMKG_ROOT to the checkout")
+    packaged = here.parent / "data"
+    if (packaged / "ontology" / "mmkg.ttl").is_file():
+        return packaged
+    raise InputError("cannot find the mmkg data (ontology/mmkg.ttl); reinstall mmkg or set MMKG_ROOT to a checkout")
+
+
+def packaged() -> bool:
+    """True when the data is the copy inside the installed package (not a checkout)."""
+    return root() == (Path(__file__).resolve().parent / "data")
 
 
 def ontology_dir() -> Path:
@@ -35,8 +47,17 @@ def queries_dir() -> Path:
 
 
 def build_dir() -> Path:
+    """``$MMKG_BUILD``, else ``build/`` of the checkout, else a per-user cache for an
+    installed package (``$XDG_CACHE_HOME/mmkg/<version>``, by default ``~/.cache/mmkg/...``)."""
     env = os.environ.get("MMKG_BUILD")
-    return Path(env).resolve() if env else root() / "build"
+    if env:
+        return Path(env).resolve()
+    if not packaged():
+        return root() / "build"
+    from mmkg import __version__
+
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache).resolve() / "mmkg" / __version__
 
 
 def source_files(graph: Path | None = None, ontology: Path | None = None) -> list[Path]:

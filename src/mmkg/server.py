@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mmkg.formats import GRAPH_FORMATS, TABLE_FORMATS
+from mmkg.choices import GRAPH_FORMATS, TABLE_FORMATS
 
 TABLE_TYPES = {
     "application/sparql-results+json": "json", "application/json": "json",
@@ -37,6 +37,8 @@ class ServerConfig:
     workers: int = 2
     cors_origin: str | None = "*"
     allow_service: list[str] = field(default_factory=list)
+    max_response_bytes: int = 16 * 1024 * 1024
+    max_memory_mb: int = 2048
 
 
 def _negotiate(accept: str, table: dict[str, str], default: str) -> str:

@@ -59,13 +59,16 @@ class Store:
     def load(self, data: bytes, *, fmt: str = "nt", graph: str | None = None) -> None:
         rdf = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE}[fmt]
         to = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        self.__dict__.pop("_name_index", None)
         self._inner.bulk_load(data, format=rdf, to_graph=to)
 
     def load_file(self, path: Path) -> None:
         fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
+        self.__dict__.pop("_name_index", None)
         self._inner.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
 
     def add(self, triples: Iterable[ox.Triple]) -> None:
+        self.__dict__.pop("_name_index", None)
         self._inner.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
 
     def __len__(self) -> int:

@@ -45,7 +45,7 @@ class Subgraph:
 def _store(store: Store | None) -> Store:
     if store is not None:
         return store
-    from mmkg.build import open_built
+    from mmkg.builder import open_built
 
     return open_built()
 

@@ -3,29 +3,91 @@ fixed layout, no physics), with a legend, search, hover cards and click-to-highl
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
 from typing import Any
 
-from mmkg.network import Direction, Filters, layout, model_network, neighbourhood, restrict, size_for
+from mmkg.errors import InputError
+from mmkg.network import (
+    MONTH_WIDTH,
+    Direction,
+    Filters,
+    layout,
+    model_network,
+    neighbourhood,
+    node_size,
+    restrict,
+    time_x,
+)
 from mmkg.store import Store
 
-PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
-FIXED = {"image+text": "#4e79a7", "text+video": "#f28e2b", "image+text+video": "#e15759", "audio+text+video": "#76b7b2",
-         "audio+image+text": "#59a14f", "text": "#bab0ac", "image": "#9c755f", "video": "#edc948", "audio": "#b07aa1"}
+#: Paul Tol's "muted" qualitative scheme (colour-blind safe), then a pale grey for the rest
+PALETTE = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499"]
+OTHER_COLOUR = "#DDDDDD"
+DATASET_COLOUR = "#777777"
 EDGE_STYLE = {"lineage": {"color": "#555555", "dashes": False, "width": 1.6},
               "citation": {"color": "#aaaaaa", "dashes": [2, 4], "width": 0.8},
-              "trained-on": {"color": "#59a14f", "dashes": [8, 4], "width": 0.8}}
-DATASET_COLOUR = "#cccccc"
+              "trained-on": {"color": "#117733", "dashes": [8, 4], "width": 0.8}}
+COLOUR_BY = ("modality", "fusion", "organisation", "objective")
+#: modality groups, in legend order
+MODALITY_GROUPS = ("image-text", "video", "audio", "three or more modalities", "vision only", "text only", "other")
+#: views larger than this label only their most built-on models (the rest on hover)
+LABEL_ALL = 300
 
 
-def colour_for(modalities: str) -> str:
-    if modalities in FIXED:
-        return FIXED[modalities]
-    digest = int(hashlib.sha256(modalities.encode()).hexdigest(), 16)
-    return PALETTE[digest % len(PALETTE)]
+def modality_group(modalities: str) -> str:
+    mods = {m.casefold() for m in modalities.split("+") if m}
+    if not mods:
+        return "unknown"
+    if len(mods) >= 3:
+        return "three or more modalities"
+    if "audio" in mods:
+        return "audio"
+    if "video" in mods:
+        return "video"
+    if mods == {"image", "text"}:
+        return "image-text"
+    if mods == {"text"}:
+        return "text only"
+    if mods <= {"image", "video"}:
+        return "vision only"
+    return "other"
+
+
+def categories(g: Any, colour_by: str) -> dict[str, str]:
+    """The colour category of each model node."""
+    if colour_by not in COLOUR_BY:
+        raise InputError(f"cannot colour by {colour_by!r}; use one of {', '.join(COLOUR_BY)}")
+    out = {}
+    for n, d in g.nodes(data=True):
+        if d["kind"] != "model":
+            continue
+        if colour_by == "modality":
+            value = modality_group(d.get("modalities", ""))
+        elif colour_by == "fusion":
+            value = d.get("fusion") or "unknown"
+        elif colour_by == "organisation":
+            value = d.get("org") or "unknown"
+        else:
+            value = (d.get("families") or ["unknown"])[0]
+        out[n] = value
+    return out
+
+
+def palette(cats: dict[str, str]) -> dict[str, str]:
+    """One colour per category, never reused: the nine most frequent categories get the nine
+    colours (modality groups keep a fixed order), everything else is "other" in grey."""
+    counts: dict[str, int] = {}
+    for c in cats.values():
+        counts[c] = counts.get(c, 0) + 1
+    known = [c for c in counts if c not in ("unknown", "other")]
+    fixed = [c for c in MODALITY_GROUPS if c in known]
+    ranked = fixed if len(fixed) == len(known) else sorted(known, key=lambda c: (-counts[c], c))
+    colours = {c: PALETTE[i] for i, c in enumerate(ranked[: len(PALETTE)])}
+    for c in counts:
+        colours.setdefault(c, OTHER_COLOUR)
+    return colours
 
 
 def _safe_url(url: str) -> str:
@@ -41,6 +103,7 @@ def render_html(
     filters: Filters | None = None,
     title: str = "mmkg lineage network",
     graph: Any = None,
+    colour_by: str = "modality",
 ) -> str:
     """The HTML text of the network view (``graph`` may be given instead of a store)."""
     from pyvis.network import Network
@@ -49,7 +112,7 @@ def render_html(
 
     if graph is None:
         if store is None:
-            from mmkg.build import open_built
+            from mmkg.builder import open_built
 
             store = open_built()
         g = restrict(model_network(store), filters or Filters())
@@ -62,34 +125,48 @@ def render_html(
         else:
             focus_iri = focus
         g = neighbourhood(g, focus_iri, depth=depth, direction=direction)
-    positions = layout(g)
+    check_view(g, filters)
+    cats = categories(g, colour_by)
+    colours = palette(cats)
+    labelled = _labelled(g, focus_iri)
+    labels = {n: (g.nodes[n]["label"] if n in labelled else "") for n in g}
+    positions = layout(g, group={n: cats.get(n, "dataset") for n in g}, labels=labels)
     net = Network(height="100vh", width="100%", directed=True, cdn_resources="in_line", notebook=False)
-    legend_mods: dict[str, str] = {}
+    legend: dict[str, str] = {}
     cards: dict[str, dict[str, Any]] = {}
     for n, d in sorted(g.nodes(data=True)):
         x, y = positions[n]
-        if d["kind"] == "dataset":
-            colour = DATASET_COLOUR
-        else:
-            colour = colour_for(d["modalities"] or "unknown")
-            legend_mods[d["modalities"] or "unknown"] = colour
         year = d.get("year")
-        label = f"{d['label']}\n{year}" if year else d["label"]
+        if d["kind"] == "dataset":
+            colour: Any = DATASET_COLOUR
+        else:
+            name = cats[n] if colours[cats[n]] != OTHER_COLOUR or cats[n] == "unknown" else "other"
+            fill = colours[cats[n]]
+            legend[name] = fill
+            # unknown size: a hollow ring in the category's colour, not the smallest dot
+            colour = fill if d.get("parameters") else {"background": "#ffffff", "border": fill,
+                                                        "highlight": {"background": "#ffffff", "border": fill}}
+        when = f"{year}-{d['month']:02d}" if year and d.get("month") else (str(year) if year else "")
         tip = "\n".join(filter(None, [
-            d["label"] + (f" ({year})" if year else ""),
+            d["label"] + (f" ({when})" if when else ""),
             f"modalities: {d['modalities']}" if d.get("modalities") else "",
+            f"organisation: {d['org']}" if d.get("org") else "",
             f"objectives: {d['objectives']}" if d.get("objectives") else "",
-            f"parameters: {d.get('parameters_printed') or d.get('parameters')}" if d.get("parameters") or d.get("parameters_printed") else "",
+            f"parameters: {d.get('parameters_printed') or d.get('parameters')}" if d.get("parameters") or d.get("parameters_printed") else "parameters: unknown",
         ]))
-        net.add_node(n, label=label, title=tip, x=x, y=y, color=colour, size=size_for(d.get("parameters")),
+        net.add_node(n, label=labels[n] or " ", title=tip, x=x, y=y, color=colour, size=node_size(d.get("parameters")),
                      shape="dot" if d["kind"] == "model" else "square", physics=False,
-                     borderWidth=3 if n == focus_iri else 1, font={"size": 14})
+                     borderWidth=4 if n == focus_iri else (1 if d.get("parameters") else 2.5), font={"size": 14})
         cards[n] = {
-            "label": d["label"], "year": year, "kind": d["kind"], "modalities": d.get("modalities", ""),
-            "objectives": d.get("objectives", ""), "parameters": d.get("parameters_printed") or (str(d["parameters"]) if d.get("parameters") else ""),
+            "label": d["label"], "year": when, "kind": d["kind"], "modalities": d.get("modalities", ""),
+            "objectives": d.get("objectives", ""), "organisation": d.get("org", ""),
+            "parameters": d.get("parameters_printed") or (str(d["parameters"]) if d.get("parameters") else ""),
             "paper": _safe_url(d.get("paper", "")), "code": _safe_url(d.get("code", "")),
             "weights": _safe_url(d.get("weights", "")), "pwc": _safe_url(d.get("paperswithcode", "")), "iri": n,
         }
+    years = sorted({d["year"] for _, d in g.nodes(data=True) if d.get("year")})
+    first = years[0] if years else 2019
+    axis = [{"year": y, "x": time_x(y, 1, first_year=first) - MONTH_WIDTH / 2} for y in range(first, (years[-1] + 2) if years else first + 1)]
     for u, v, _k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
         style = EDGE_STYLE[d["kind"]]
         net.add_edge(u, v, title=d["relation"], color=style["color"], dashes=style["dashes"], width=style["width"],
@@ -103,13 +180,36 @@ def render_html(
     }))
     html = net.generate_html(notebook=False)
     html = _strip_external(html)
+    order = [c for c in (*MODALITY_GROUPS, *sorted(legend)) if c in legend]
     extras = _EXTRAS.replace("__DATA__", _json_for_script({
-        "cards": cards, "legend": legend_mods, "edgeStyles": EDGE_STYLE, "focus": focus_iri, "title": title,
-        "counts": {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()},
+        "cards": cards, "legend": [[c, legend[c]] for c in dict.fromkeys(order)], "edgeStyles": EDGE_STYLE,
+        "focus": focus_iri, "title": title, "colourBy": colour_by, "axis": axis,
+        "counts": {"nodes": g.number_of_nodes(), "edges": g.number_of_edges(), "labelled": len(labelled)},
+        "start": list(positions[focus_iri] if focus_iri else positions[_most_built_on(g)]),
     }))
     html = html.replace("</body>", extras + "</body>", 1)
     html = re.sub(r"<center>\s*<h1>\s*</h1>\s*</center>", "", html)
     return html.replace("<title>", f"<title>{_escape(title)}", 1) if "<title>" in html else html
+
+
+def check_view(g: Any, filters: Filters | None) -> None:
+    """A view with no model in it is an error (with what does exist), never an empty page."""
+    if not any(d["kind"] == "model" for _, d in g.nodes(data=True)):
+        raise InputError("no model passes these filters; 'mmkg query models-by-modality' and "
+                         "'mmkg query fusion-styles' list the values that exist")
+
+
+def _labelled(g: Any, focus: str | None) -> set[str]:
+    """Nodes whose label is drawn: all of them up to LABEL_ALL, else the most built-on."""
+    if len(g) <= LABEL_ALL:
+        return set(g)
+    ranked = sorted(g, key=lambda n: (-g.in_degree(n), n))
+    return set(ranked[:LABEL_ALL // 2]) | ({focus} if focus else set())
+
+
+def _most_built_on(g: Any) -> str:
+    """Where a view without a focus opens: the model most others build on."""
+    return min(g, key=lambda n: (-g.in_degree(n), n))
 
 
 def write_html(path: Path | str, **kwargs: Any) -> Path:
@@ -167,19 +267,32 @@ _EXTRAS = r"""
   document.getElementById('mmkg-title').textContent = DATA.title;
   document.getElementById('mmkg-counts').textContent = DATA.counts.nodes + ' nodes, ' + DATA.counts.edges + ' edges';
   var legend = document.getElementById('mmkg-legend');
-  legend.appendChild(el('div', 'Colour: modalities'));
-  Object.keys(DATA.legend).sort().forEach(function (m) { var d = el('div'); var s = el('span', null, {'class': 'sw'}); s.style.background = DATA.legend[m]; d.appendChild(s); d.appendChild(document.createTextNode(m)); legend.appendChild(d); });
-  legend.appendChild(el('div', 'Size: parameter count (log scale; smallest = unknown)'));
-  legend.appendChild(el('div', 'Left to right: year'));
+  legend.appendChild(el('div', 'Colour: ' + DATA.colourBy));
+  DATA.legend.forEach(function (pair) { var d = el('div'); var s = el('span', null, {'class': 'sw'}); s.style.background = pair[1]; d.appendChild(s); d.appendChild(document.createTextNode(pair[0])); legend.appendChild(d); });
+  legend.appendChild(el('div', 'Size: parameter count (log scale); hollow ring: size unknown'));
+  legend.appendChild(el('div', 'Left to right: release date (year lines on the canvas); rows: model families'));
+  if (DATA.counts.labelled < DATA.counts.nodes) legend.appendChild(el('div', 'Labels: the ' + DATA.counts.labelled + ' most built-on models; hover for the rest'));
   Object.keys(DATA.edgeStyles).forEach(function (k) { var d = el('div'); var s = el('span', null, {'class': 'mmkg-line'}); var st = DATA.edgeStyles[k];
     s.style.borderTopColor = st.color; s.style.borderTopStyle = st.dashes ? 'dashed' : 'solid'; d.appendChild(s); d.appendChild(document.createTextNode(k === 'lineage' ? 'lineage (arrow points to what it builds on)' : k)); legend.appendChild(d); });
+  network.on('beforeDrawing', function (ctx) {
+    var scale = network.getScale(); var topLeft = network.DOMtoCanvas({x: 0, y: 0});
+    var bottomRight = network.DOMtoCanvas({x: ctx.canvas.clientWidth || ctx.canvas.width, y: ctx.canvas.clientHeight || ctx.canvas.height});
+    ctx.save(); ctx.lineWidth = 1 / scale; ctx.strokeStyle = '#e3e3e3'; ctx.fillStyle = '#888888';
+    ctx.font = (13 / scale) + 'px system-ui, sans-serif'; ctx.textBaseline = 'top';
+    DATA.axis.forEach(function (a) { ctx.beginPath(); ctx.moveTo(a.x, topLeft.y); ctx.lineTo(a.x, bottomRight.y); ctx.stroke();
+      ctx.fillText(String(a.year), a.x + 4 / scale, topLeft.y + 4 / scale); });
+    ctx.restore();
+  });
+  function opening() { network.moveTo({position: {x: DATA.start[0], y: DATA.start[1]}, scale: 1, animation: false}); }
+  opening();
+  window.mmkgAxis = DATA.axis;
   var names = document.getElementById('mmkg-names'); var byName = {};
   Object.keys(DATA.cards).forEach(function (id) { var c = DATA.cards[id]; byName[c.label.toLowerCase()] = id; names.appendChild(el('option', null, {value: c.label})); });
   function card(id) {
     var c = DATA.cards[id]; var box = document.getElementById('mmkg-card'); box.textContent = '';
-    if (!c) return; box.appendChild(el('h2', c.label + (c.year ? ' (' + c.year + ')' : '')));
+    if (!c) return; box.appendChild(el('h2', c.label));
     var ul = el('ul');
-    [['modalities', c.modalities], ['objectives', c.objectives], ['parameters', c.parameters]].forEach(function (p) { if (p[1]) ul.appendChild(el('li', p[0] + ': ' + p[1])); });
+    [['released', c.year], ['modalities', c.modalities], ['organisation', c.organisation], ['objectives', c.objectives], ['parameters', c.parameters || 'unknown']].forEach(function (p) { if (p[1]) ul.appendChild(el('li', p[0] + ': ' + p[1])); });
     var links = el('li'); var any = false;
     [[c.paper, 'paper'], [c.code, 'code'], [c.weights, 'weights'], [c.pwc, 'Papers with Code']].forEach(function (p) {
       var a = safeLink(p[0], p[1]); if (!a) return; if (any) links.appendChild(document.createTextNode(' · ')); links.appendChild(a); any = true; });
@@ -218,8 +331,10 @@ _EXTRAS = r"""
     var id = byName[(ev.target.value || '').toLowerCase()]; if (!id) return;
     network.selectNodes([id]); network.focus(id, {scale: 1.2, animation: false}); card(id); highlight(id); ev.target.blur(); });
   window.mmkgJump = function (label) { var s = document.getElementById('mmkg-search'); s.value = label; s.dispatchEvent(new Event('change')); };
-  window.mmkgReady = true;
   if (DATA.focus) { card(DATA.focus); }
+  // the view opens at scale 1 (labels at their 14 px) once vis has sized the canvas
+  network.once('afterDrawing', function () { opening(); window.mmkgReady = true; });
+  network.redraw();
 })();
 </script>
 """

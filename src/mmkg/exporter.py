@@ -16,13 +16,14 @@ import networkx as nx
 import pyoxigraph as ox
 
 from mmkg.atomic import atomic_writer
+from mmkg.choices import EXPORT_FORMATS
 from mmkg.errors import InputError
 from mmkg.formats import render_graph
 from mmkg.namespaces import PREFIXES
 from mmkg.subgraph import Subgraph, to_rdf
 
 Format = Literal["ttl", "nt", "jsonld", "rdfxml", "graphml", "gexf", "csv", "bibtex", "mermaid", "dot", "html"]
-FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld", "rdfxml", "graphml", "gexf", "csv", "bibtex", "mermaid", "dot", "html")
+FORMATS = EXPORT_FORMATS
 SUFFIX = {"ttl": ".ttl", "nt": ".nt", "jsonld": ".jsonld", "rdfxml": ".rdf", "graphml": ".graphml", "gexf": ".gexf",
           "csv": ".csv", "bibtex": ".bib", "mermaid": ".mmd", "dot": ".dot", "html": ".html"}
 
@@ -36,19 +37,26 @@ def export(sub: Subgraph | list[ox.Triple], fmt: str, path: str | Path = "-") ->
             raise InputError("a CONSTRUCT result exports as ttl, nt, jsonld or rdfxml")
         _write(path, rdf_text(sub, fmt))
         return
-    if fmt == "csv":
+    if fmt == "csv" and not isinstance(sub, list):
         nodes, edges = csv_texts(sub)
         if str(path) == "-":
             sys.stdout.write(nodes + "\n" + edges)
             return
-        base = Path(path)
-        stem = base.with_suffix("") if base.suffix == ".csv" else base
-        node_path, edge_path = Path(f"{stem}.nodes.csv"), Path(f"{stem}.edges.csv")
+        node_path, edge_path = written_files("csv", path)
         with atomic_writer(node_path) as a, atomic_writer(edge_path) as b:
             a.write(nodes)
             b.write(edges)
         return
     _write(path, text(sub, fmt))
+
+
+def written_files(fmt: str, path: str | Path) -> list[Path]:
+    """The files an export to ``path`` writes: CSV is two files, ``STEM.nodes.csv`` and ``STEM.edges.csv``."""
+    base = Path(path)
+    if fmt != "csv":
+        return [base]
+    stem = base.with_suffix("") if base.suffix == ".csv" else base
+    return [Path(f"{stem}.nodes.csv"), Path(f"{stem}.edges.csv")]
 
 
 def _write(path: str | Path, content: str) -> None:

@@ -1,30 +1,16 @@
-"""Subcommands over results: ``leaderboard`` (a ranked benchmark table) and ``compare``
+"""Subcommands over evaluation results: leaderboard (a ranked benchmark table) and compare
 (models side by side). Both are thin layers over named queries in ``queries/results/``."""
 
 from __future__ import annotations
 
 import argparse
-import re
 
-from mmkg.cli import EPILOG, EXIT_OK, _write, extension
+from mmkg.choices import COMPARE_FORMATS, TABLE_FORMATS
+from mmkg.cli.common import EPILOG, EXIT_OK, parse_size, write
 from mmkg.errors import InputError
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMbBtT]?)\s*$")
-_SCALE = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
 
-
-def parse_size(text: str) -> int:
-    """``"10B"`` -> 10_000_000_000; ``"350M"``, ``"1.5B"`` and plain integers too."""
-    found = _SIZE.match(text)
-    if not found:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 7B, 350M or 1.5B")
-    return int(float(found.group(1)) * _SCALE[found.group(2).lower()])
-
-
-@extension
-def _leaderboard(sub: argparse._SubParsersAction) -> None:
-    from mmkg.formats import TABLE_FORMATS
-
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("leaderboard", help="ranked results on a benchmark, with variant, size, date and source",
                        epilog=EPILOG)
     p.add_argument("benchmark", help="a benchmark name (MMMU, MMBench, COCO, Flickr30K, ...)")
@@ -34,13 +20,20 @@ def _leaderboard(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-params", type=parse_size, help="only checkpoints of at most this size (10B, 350M)")
     p.add_argument("--since", type=int, help="only models first released in or after this year")
     p.add_argument("--open-weights", action="store_true", help="only models whose weights are public")
-    p.add_argument("-f", "--format", default="table", choices=list(TABLE_FORMATS))
+    p.add_argument("-f", "--format", default="table", choices=list(TABLE_FORMATS), help="output format")
     p.add_argument("-o", "--out", help="write to FILE (atomically) instead of stdout")
     p.set_defaults(func=cmd_leaderboard)
 
+    c = sub.add_parser("compare", help="models side by side: modalities, components, data, sizes, licence, results",
+                       epilog=EPILOG)
+    c.add_argument("models", nargs="+", help="two or more model names")
+    c.add_argument("-f", "--format", default="table", choices=list(COMPARE_FORMATS), help="output format")
+    c.add_argument("-o", "--out", help="write to FILE (atomically) instead of stdout")
+    c.set_defaults(func=cmd_compare)
+
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from mmkg.api import query
+    from mmkg.api import run_query
     from mmkg.formats import render
 
     params = {"benchmark": args.benchmark}
@@ -50,19 +43,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
             params[name] = str(value)
     if args.open_weights:
         params["openWeights"] = "true"
-    result = query("leaderboard", params=params)
-    _write(render(result, args.format), args.out)
+    write(render(run_query("leaderboard", params=params), args.format), args.out)
     return EXIT_OK
-
-
-@extension
-def _compare(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("compare", help="models side by side: modalities, components, data, sizes, licence, results",
-                       epilog=EPILOG)
-    p.add_argument("models", nargs="+", help="two or more model names")
-    p.add_argument("-f", "--format", default="table", choices=["table", "md", "csv", "json", "html"])
-    p.add_argument("-o", "--out", help="write to FILE (atomically) instead of stdout")
-    p.set_defaults(func=cmd_compare)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -70,7 +52,5 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     if len(args.models) < 2:
         raise InputError("compare needs at least two models")
-    _write(compare(args.models).render(args.format), args.out)
+    write(compare(args.models).render(args.format), args.out)
     return EXIT_OK
-
-

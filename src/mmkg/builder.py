@@ -212,6 +212,8 @@ def build(
                 "inputs": input_digest(files),
                 "graph": str((graph or graph_dir()).resolve()),
                 "triples": report.triples,
+                "reasoned": report.consistent is not None,
+                "violations": len(report.violations),
             }
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
             os.replace(staging, run)
@@ -290,6 +292,27 @@ def stale_reason(out: Path | None = None, *, graph: Path | None = None) -> str |
     return None
 
 
+def up_to_date(out: Path | None = None, *, graph: Path | None = None, reason: bool = True) -> Path | None:
+    """The current run when a build of the same inputs would make it again, else ``None``.
+
+    A build with violations, or one made without the reasoner when reasoning is asked for,
+    is never up to date: building again reports what is wrong.
+    """
+    out = out or build_dir()
+    if stale_reason(out, graph=graph or graph_dir()) is not None:
+        return None
+    run = current_run(out)
+    try:
+        manifest = json.loads((run / "manifest.json").read_text()) if run else {}
+    except (OSError, ValueError):
+        return None
+    if manifest.get("violations", 1) or (reason and not manifest.get("reasoned")):
+        return None
+    if Path(manifest.get("graph", "")).resolve() != (graph or graph_dir()).resolve():
+        return None
+    return run
+
+
 def open_built(out: Path | None = None, *, graph: Path | None = None, progress: Progress | None = _stderr) -> Store:
     """Open the built store, rebuilding first when it is missing, stale or corrupt."""
     out = out or build_dir()
@@ -303,7 +326,7 @@ def open_built(out: Path | None = None, *, graph: Path | None = None, progress: 
         except MmkgError as err:
             reason = f"the store could not be opened ({err})"
     if progress:
-        progress(f"{reason}: building")
+        progress(f"{reason}: building the graph into {out} (once; later runs reuse it)")
     report = build(out=out, graph=graph, progress=progress)
     if report.consistent is False:
         raise InputError(f"the ontology is inconsistent: {report.inconsistency}")
