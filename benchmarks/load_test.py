@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 
 def main() -> None:
-    from mmkg.build import current_run, open_built
+    from mmkg.builder import current_run, open_built
     from mmkg.loadtest import run
     from mmkg.remote import wait_for
     from servers import free_port
