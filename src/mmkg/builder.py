@@ -251,10 +251,41 @@ def _clean_staging(out: Path) -> None:
 
 
 def _prune(out: Path, *, keep: str, previous: int = 1) -> None:
+    """Delete old runs, keeping the newest ``previous`` ones and every run a server holds."""
     runs = sorted(p for p in (out / "runs").iterdir() if not p.name.startswith("."))
     old = [p for p in runs if p.name != keep]
     for path in old[:-previous] if previous else old:
-        shutil.rmtree(path, ignore_errors=True)
+        if not in_use(path):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+LEASE = ".in-use"
+
+
+@contextmanager
+def lease(run: Path) -> Iterator[None]:
+    """Hold ``run`` while it is served: builds do not delete a run with a lease (a shared lock
+    that the kernel drops when the holder exits, however it exits)."""
+    with open(run / LEASE, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def in_use(run: Path) -> bool:
+    try:
+        handle = open(run / LEASE)
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
 
 
 def current_run(out: Path | None = None) -> Path | None:

@@ -62,18 +62,46 @@ def reason(ontology: Any, individuals: Any) -> Reasoning:
         merged.serialize(path, format="xml")
         world = owlready2.World()
         onto = world.get_ontology(path.as_uri()).load()
+        saved_java = owlready2.JAVA_EXE
+        owlready2.JAVA_EXE = str(_tethered_java(Path(tmp)))
         try:
             owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
         except owlready2.OwlReadyInconsistentOntologyError as err:
             return Reasoning(False, {}, time.perf_counter() - started, len(names), _first_line(err))
         except owlready2.base.OwlReadyJavaError as err:  # type: ignore[attr-defined]
             raise EnvironmentProblem(f"the reasoner failed to run: {_first_line(err)}") from None
+        finally:
+            owlready2.JAVA_EXE = saved_java
         inferred: dict[str, set[str]] = {}
         for ind in world.individuals():
             classes = {c.iri for c in ind.is_a if hasattr(c, "iri")}
             inferred[ind.iri] = classes
         del onto
     return Reasoning(True, inferred, time.perf_counter() - started, len(names))
+
+
+_LAUNCHER = """#!{python}
+# Runs Java so that it dies with the process that started it (a killed build leaves no JVM).
+import ctypes, os, signal, sys
+ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+if os.getppid() == 1:
+    sys.exit(1)
+os.execvp({java!r}, [{java!r}] + sys.argv[1:])
+"""
+
+
+def _tethered_java(folder: Path) -> Path:
+    """An executable that starts ``java`` tied to its parent: on Linux the kernel kills the JVM
+    when the build process dies, even by SIGKILL. Elsewhere it is plain ``java``."""
+    import sys
+
+    java = shutil.which("java") or "java"
+    if not sys.platform.startswith("linux"):
+        return Path(java)
+    launcher = folder / "java"
+    launcher.write_text(_LAUNCHER.format(python=sys.executable, java=java))
+    launcher.chmod(0o700)
+    return launcher
 
 
 def _first_line(err: Exception) -> str:

@@ -69,7 +69,8 @@ def create_app(config: ServerConfig) -> Any:
 
     app = Flask("mmkg")
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
-    pool = WorkerPool(config.run_dir / "store", size=config.workers, timeout=config.timeout)
+    pool = WorkerPool(config.run_dir / "store", size=config.workers, timeout=config.timeout,
+                      memory_mb=config.max_memory_mb)
     app.extensions["mmkg_pool"] = pool
     meta = Store.open(config.run_dir / "store")
     triples = len(meta)
@@ -82,6 +83,17 @@ def create_app(config: ServerConfig) -> Any:
             resp.headers["Access-Control-Allow-Origin"] = config.cors_origin
             resp.headers["Vary"] = "Origin"
         resp.headers["X-Content-Type-Options"] = "nosniff"
+        return resp
+
+    @app.after_request
+    def _security(resp: Response) -> Response:
+        # pages are self-contained: their inline script and style only, nothing fetched from elsewhere,
+        # never framed by another site
+        resp.headers.setdefault("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; "
+                                "style-src 'unsafe-inline'; img-src data:; connect-src 'self'; form-action 'self'; "
+                                "base-uri 'none'; frame-ancestors 'none'")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")
         return resp
 
     def formats() -> tuple[str, str]:
@@ -110,7 +122,7 @@ def create_app(config: ServerConfig) -> Any:
 
     def run(job: dict) -> Response:
         table_fmt, graph_fmt = formats()
-        job.update(table_format=table_fmt, graph_format=graph_fmt, cap=config.max_rows)
+        job.update(table_format=table_fmt, graph_format=graph_fmt, cap=config.max_rows, max_bytes=config.max_response_bytes)
         answer = pool.run(job)
         return reply(answer.status, answer.body, answer.content_type)
 
@@ -130,16 +142,35 @@ def create_app(config: ServerConfig) -> Any:
         ctype = (request.content_type or "").split(";")[0].strip().lower()
         if "update" in request.values or ctype == "application/sparql-update":
             return reply(403, "this endpoint is read-only: SPARQL updates are refused")
+        if request.method == "POST" and ctype not in ("application/sparql-query", "application/x-www-form-urlencoded"):
+            return reply(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
+        given = request.args.getlist("query") + (request.form.getlist("query") if request.method == "POST" else [])
         if request.method == "POST" and ctype == "application/sparql-query":
+            if given:
+                return reply(400, "give the query once: in the body or as the query parameter, not both")
             text = request.get_data(as_text=True)
         else:
-            text = request.values.get("query", "")
+            if len(given) > 1:
+                return reply(400, "give exactly one query parameter")
+            text = given[0] if given else ""
         if not text:
-            return reply(200, _service_description(config), "text/turtle; charset=utf-8")
+            return service_description()
         hostile = refuse_hostile(text)
         if hostile is not None:
             return hostile
         return run({"text": text})
+
+    def service_description() -> Response:
+        fmt = _negotiate(request.headers.get("Accept", ""), GRAPH_TYPES, "ttl")
+        text = _service_description(config)
+        if fmt in ("ttl", "html"):
+            return reply(200, text, "text/turtle; charset=utf-8")
+        import pyoxigraph as ox
+
+        from mmkg.formats import MEDIA_TYPES, render_graph
+
+        triples = [q.triple for q in ox.parse(text.encode(), format=ox.RdfFormat.TURTLE)]
+        return reply(200, render_graph(triples, fmt), MEDIA_TYPES[fmt])
 
     @app.get("/queries")
     def queries_index() -> Response:
@@ -237,9 +268,19 @@ def _void(store: Any, config: ServerConfig) -> str:
 def serve(config: ServerConfig) -> None:
     import waitress
 
+    from mmkg.builder import lease
+
     app = create_app(config)
+    with lease(config.run_dir):  # rebuilds leave the served run in place
+        _run(waitress, app, config)
+
+
+def _run(waitress: Any, app: Any, config: ServerConfig) -> None:
     try:
+        # idle or half-open connections are closed after 15 s, and there is room for many of them,
+        # so a client that opens connections and never finishes a request cannot lock others out
         waitress.serve(app, host=config.host, port=config.port, threads=8, max_request_body_size=config.max_request_bytes,
-                       ident="mmkg", clear_untrusted_proxy_headers=True)
+                       ident="mmkg", clear_untrusted_proxy_headers=True, channel_timeout=15, cleanup_interval=5,
+                       connection_limit=1000)
     finally:
         app.extensions["mmkg_pool"].close()

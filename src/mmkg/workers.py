@@ -26,13 +26,26 @@ class QueryTimeout(Exception):
     pass
 
 
-def _serve(conn: Connection, store_path: str, root: str) -> None:  # runs in the worker process
+#: graphs whose N-Triples file is at most this large are held in memory by each worker
+IN_MEMORY_BYTES = 512 * 1024 * 1024
+
+
+def _serve(conn: Connection, store_path: str, root: str, memory_mb: int) -> None:  # runs in the worker process
     import os
+    import resource
 
     os.environ["MMKG_ROOT"] = root
     from mmkg.store import Store
 
-    store = Store.open(Path(store_path))
+    nt = Path(store_path).parent / "mmkg.nt"
+    if nt.is_file() and nt.stat().st_size <= IN_MEMORY_BYTES:
+        store = Store.memory()  # the graph fits: queries run on the in-memory engine
+        store.load(nt.read_bytes())
+    else:
+        store = Store.open(Path(store_path))
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     while True:
         try:
             job = conn.recv()
@@ -40,6 +53,9 @@ def _serve(conn: Connection, store_path: str, root: str) -> None:  # runs in the
             return
         try:
             conn.send(_answer(store, job))
+        except MemoryError:
+            msg = f"the query needed more than this endpoint's {memory_mb} MiB per query worker; add a LIMIT or narrow it"
+            conn.send(Answer(503, "text/plain; charset=utf-8", msg.encode()))
         except Exception as err:  # noqa: BLE001 - reported to the client as a 500
             conn.send(Answer(500, "text/plain; charset=utf-8", f"internal error: {type(err).__name__}".encode()))
 
@@ -69,16 +85,23 @@ def _answer(store: Any, job: dict) -> Answer:
     if fmt == "html":
         from mmkg.pages import result_html
 
-        return Answer(200, "text/html; charset=utf-8", result_html(result).encode(), rows)
+        page = result_html(result).encode()
+        if job.get("max_bytes") and len(page) > job["max_bytes"]:
+            return Answer(413, "text/plain; charset=utf-8", b"the result page is larger than this endpoint allows; add a LIMIT")
+        return Answer(200, "text/html; charset=utf-8", page, rows)
     body = render(result, fmt).encode()
+    limit = job.get("max_bytes") or 0
+    if limit and len(body) > limit:
+        msg = f"the result is {len(body)} bytes, more than this endpoint's limit of {limit}; add a LIMIT or select less"
+        return Answer(413, "text/plain; charset=utf-8", msg.encode())
     ctype = MEDIA_TYPES[fmt] + ("; charset=utf-8" if not fmt.endswith("json") else "")
     return Answer(200, ctype, body, rows)
 
 
 class _Worker:
-    def __init__(self, ctx: Any, store: Path, root: Path) -> None:
+    def __init__(self, ctx: Any, store: Path, root: Path, memory_mb: int) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child, str(store), str(root)), daemon=True)
+        self.proc = ctx.Process(target=_serve, args=(child, str(store), str(root), memory_mb), daemon=True)
         self.proc.start()
         child.close()
 
@@ -92,10 +115,10 @@ class _Worker:
 class WorkerPool:
     """A fixed number of query workers; ``run`` waits for a free one."""
 
-    def __init__(self, store: Path, *, size: int = 2, timeout: float = 10.0) -> None:
+    def __init__(self, store: Path, *, size: int = 2, timeout: float = 10.0, memory_mb: int = 0) -> None:
         from mmkg.resources import root
 
-        self.store, self.root, self.timeout = store, root(), timeout
+        self.store, self.root, self.timeout, self.memory_mb = store, root(), timeout, memory_mb
         self._ctx = mp.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
@@ -104,7 +127,7 @@ class WorkerPool:
             self._add()
 
     def _add(self) -> None:
-        worker = _Worker(self._ctx, self.store, self.root)
+        worker = _Worker(self._ctx, self.store, self.root, self.memory_mb)
         with self._lock:
             self._all.append(worker)
         self._idle.put(worker)
@@ -129,7 +152,8 @@ class WorkerPool:
         if spent >= self.timeout:
             msg = f"the query ran longer than this endpoint's limit of {self.timeout:g} s and was stopped"
             return Answer(503, "text/plain; charset=utf-8", msg.encode())
-        return Answer(500, "text/plain; charset=utf-8", b"the query worker failed")
+        msg = "the query worker stopped while running this query (out of memory or a crash); try a narrower query"
+        return Answer(500, "text/plain; charset=utf-8", msg.encode())
 
     def _retire(self, worker: _Worker) -> None:
         worker.stop()
