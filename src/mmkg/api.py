@@ -85,10 +85,13 @@ def bind(named: NamedQuery | None, params: Mapping[str, str], backend: Backend) 
             raise InputError(f"invalid parameter name {name!r}")
         kind = declared[name].kind if name in declared else _guess_kind(value)
         if kind == "integer":
+            from mmkg.sizes import parse_size
+
             try:
-                out[name] = ox.Literal(str(int(value)), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+                number = int(value) if re.fullmatch(r"\s*[+-]?\d+\s*", value) else parse_size(value)
             except ValueError:
-                raise InputError(f"parameter {name} must be an integer, not {value!r}") from None
+                raise InputError(f"parameter {name} must be an integer or a size such as 7B, not {value!r}") from None
+            out[name] = ox.Literal(str(number), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
         elif kind == "string":
             out[name] = ox.Literal(value)
         elif kind == "iri":

@@ -4,7 +4,6 @@ parameter parsing and atomic output. Imports nothing heavy."""
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -72,13 +71,11 @@ def bounded(kind: Callable[[str], Any], low: float, high: float | None = None) -
     return parse
 
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMbBtT]?)\s*$")
-_SCALE = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
-
-
 def parse_size(text: str) -> int:
-    """``"10B"`` -> 10_000_000_000; ``"350M"``, ``"1.5B"`` and plain integers too."""
-    found = _SIZE.match(text)
-    if not found:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 7B, 350M or 1.5B")
-    return int(float(found.group(1)) * _SCALE[found.group(2).lower()])
+    """An argparse type for sizes: ``10B``, ``350M``, ``1.5B`` or a plain integer."""
+    from mmkg.sizes import parse_size as parse
+
+    try:
+        return parse(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
