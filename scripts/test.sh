@@ -8,4 +8,6 @@ ensure_java
 ensure_chromium
 ensure_venv test
 mkdir -p test-artifacts
+.venv/bin/ruff check src tests
+.venv/bin/mypy
 .venv/bin/python -m pytest "$@"

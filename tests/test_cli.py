@@ -88,3 +88,24 @@ def test_help_on_every_command() -> None:
     for cmd in ("build", "check", "reason", "query", "show", "stats", "fmt", "serve", "push", "viz", "export"):
         proc = mmkg(cmd, "--help")
         assert proc.returncode == 0 and "exit codes" in proc.stdout, cmd
+
+
+def test_building_the_parser_imports_nothing_heavy() -> None:
+    code = ("import sys\nfrom mmkg.cli import parser\nparser()\n"
+            "print(sorted(m for m in ('networkx', 'rdflib', 'pyvis', 'flask', 'pyoxigraph', 'owlready2', 'pyshacl', 'numpy')"
+            " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
+
+
+def test_no_module_shadows_a_public_verb() -> None:
+    import importlib
+    import pkgutil
+
+    import mmkg
+
+    for info in pkgutil.walk_packages(mmkg.__path__, "mmkg."):
+        if not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+    for verb in mmkg.__all__:
+        assert callable(getattr(mmkg, verb)), f"mmkg.{verb} is shadowed by a module"

@@ -54,8 +54,7 @@ def resolve_query(query: str) -> tuple[str, NamedQuery | None]:
         return path.read_text(encoding="utf-8"), None
     if not _SPARQL_START.match(query) and "{" not in query and len(query) < 100:
         slug = re.sub(r"[^a-z0-9]+", "-", query.lower()).strip("-")
-        named = library().get(slug)
-        hint = f"did you mean {slug}?" if named else _near_names(slug)
+        hint = f"did you mean {slug}?" if slug in library() else _near_names(slug)
         raise InputError(f"no named query {query!r}; {hint}")
     return query, None
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,15 +72,20 @@ def worker(engine: str, nt: str, n_models: int, runs: int, per_query_timeout: fl
             wrapped = Store(store)
         for name, text in texts.items():
             used = {k: v for k, v in subs.items() if f"?{k.value}" in text}
+            run: Callable[[], None]
             if engine == "oxigraph":
-                def run(text: str = text, used: dict = used) -> None:
-                    for _ in store.query(text, substitutions=used or None):
-                        pass
+                def run_bare(text: str = text, used: dict = used) -> None:
+                    res = store.query(text, substitutions=used or None)
+                    if not isinstance(res, ox.QueryBoolean):
+                        for _ in res:
+                            pass
+                run = run_bare
             else:
                 mine = {k.value: v for k, v in used.items()}
 
-                def run(text: str = text, mine: dict = mine) -> None:
+                def run_layer(text: str = text, mine: dict = mine) -> None:
                     wrapped.query(text, mine)
+                run = run_layer
             out["queries"][name] = _median(run, runs)
         if engine == "mmkg":
             out.update(_project_layers(store, n_models, runs))
@@ -98,9 +104,10 @@ def worker(engine: str, nt: str, n_models: int, runs: int, per_query_timeout: fl
         for name, text in texts.items():
             init = {k: URIRef(v) for k, v in binds.items() if f"?{k}" in text}
 
-            def run(text: str = text, init: dict = init) -> None:
+            def run_rdflib(text: str = text, init: dict = init) -> None:
                 for _ in g.query(text, initBindings=init):
                     pass
+            run = run_rdflib
             signal.alarm(int(per_query_timeout))
             try:
                 out["queries"][name] = _median(run, max(1, runs // 2))

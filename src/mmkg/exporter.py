@@ -121,7 +121,7 @@ def _rdfxml(triples: list[ox.Triple]) -> str:
         body.append(f"  <rdf:Description {about}>")
         for t in sorted(by_subject[s], key=str):
             name = qname(t.predicate.value)
-            o = t.object
+            o: Any = t.object
             if isinstance(o, ox.NamedNode):
                 body.append(f"    <{name} rdf:resource={quoteattr(o.value)}/>")
             elif isinstance(o, ox.BlankNode):

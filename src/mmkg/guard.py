@@ -118,4 +118,4 @@ def _services(node: object) -> Iterable:
         elif isinstance(x, dict):
             stack.extend(x.values())
         elif isinstance(x, (list, tuple, set)) or type(x).__name__ == "ParseResults":
-            stack.extend(x)
+            stack.extend(x)  # type: ignore[arg-type]  # a pyparsing ParseResults iterates

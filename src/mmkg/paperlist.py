@@ -85,7 +85,10 @@ def parse(text: str) -> Parsed:
         if raw.lstrip().startswith("|"):
             row = _table_row(no, raw)
             if row is not None:
-                (out.entries if isinstance(row, Entry) else out.skipped).append(row)
+                if isinstance(row, Entry):
+                    out.entries.append(row)
+                else:
+                    out.skipped.append(row)
             continue
         if raw.startswith("* ") or raw.startswith("- "):
             blocks.append((no, section, [raw[2:]]))
@@ -172,10 +175,10 @@ def _entry(no: int, section: str, lines: list[str]) -> Entry | Skipped:
     if quoted:
         e.authors = _clean(quoted.group("authors"))
         after = body.split("**", 2)[-1] if body.count("**") >= 2 else ""
-        venue = re.match(r'^\W*(?P<v>[^\[]*?)\s*\((?P<y>\d{4})\)', after)
-        if venue:
-            e.venue = e.venue or _clean(venue.group("v"))
-            e.year = int(venue.group("y"))
+        found = re.match(r'^\W*(?P<v>[^\[]*?)\s*\((?P<y>\d{4})\)', after)
+        if found:
+            e.venue = e.venue or _clean(found.group("v"))
+            e.year = int(found.group("y"))
     else:
         rest = body[bold.end():] if bold and not title_link else body[len(first):]
         authors, venue = _authors(_clean(re.sub(r"\s+", " ", rest)))

@@ -7,6 +7,7 @@ import re
 import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -110,7 +111,7 @@ def push(store_url: str, ntriples: Path, *, graph: str | None = None, timeout: f
     with HTTP basic authentication when ``auth`` is (user, password)."""
     if not re.match(r"^https?://", store_url):
         raise InputError(f"not an http(s) store URL: {store_url!r}")
-    target = store_url + ("&" if "?" in store_url else "?") + (f"graph={urllib.request.quote(graph, safe='')}" if graph else "default")
+    target = store_url + ("&" if "?" in store_url else "?") + (f"graph={urllib.parse.quote(graph, safe='')}" if graph else "default")
     data = ntriples.read_bytes()
     headers = {"Content-Type": "application/n-triples"}
     if auth is not None:

@@ -89,14 +89,14 @@ class Store:
         kwargs: dict[str, Any] = {"from_graph": ox.DefaultGraph()}
         if fmt == "ttl":
             kwargs["prefixes"] = PREFIXES
-        return self._inner.dump(format=rdf, **kwargs)
+        return self._inner.dump(format=rdf, **kwargs) or b""
 
     def query(self, text: str, bindings: Mapping[str, Term] | None = None, *, timeout: float | None = None) -> Result:
         """Run a SPARQL query; ``bindings`` substitute variables (never pasted into the text)."""
         from mmkg.guard import check_nesting
 
         check_nesting(text)
-        subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        subs: dict[ox.Variable, Any] = {ox.Variable(k): v for k, v in (bindings or {}).items()}
         try:
             try:
                 res = self._inner.query(text, prefixes=missing_prefixes(text), substitutions=subs or None)

@@ -108,7 +108,7 @@ def citation_subgraph(
 
 
 def _introduced(store: Store, nodes: Any) -> set[str]:
-    out = set()
+    out: set[str] = set()
     for n in nodes:
         res = store.query("SELECT ?p WHERE { ?m mmkg:introducedIn ?p . ?p a mmkg:Paper }", {"m": ox.NamedNode(n)})
         assert isinstance(res, Table)
@@ -164,9 +164,10 @@ def to_rdf(sub: Subgraph) -> list[ox.Triple]:
             src, loc = rec["source"], rec["locator"]
             assert src is not None and loc is not None
             block = _bnode(n, src.value, loc.value, rec["rank"].value if rec["rank"] else "")
+            p_: Any = p
             triples.update({
-                ox.Triple(node, p, v), ox.Triple(node, ox.NamedNode(MMKG + "evidence"), block),
-                ox.Triple(block, p, v), ox.Triple(block, ox.NamedNode("http://purl.org/dc/terms/source"), src),
+                ox.Triple(node, p_, v), ox.Triple(node, ox.NamedNode(MMKG + "evidence"), block),
+                ox.Triple(block, p_, v), ox.Triple(block, ox.NamedNode("http://purl.org/dc/terms/source"), src),
                 ox.Triple(block, ox.NamedNode(MMKG + "locator"), loc),
                 ox.Triple(block, ox.NamedNode(RDF_TYPE), ox.NamedNode(MMKG + "Evidence")),
             })
@@ -180,7 +181,8 @@ def to_rdf(sub: Subgraph) -> list[ox.Triple]:
         assert isinstance(ident, Table)
         for _, p, v in ident.rows:
             triples.add(ox.Triple(ox.NamedNode(s), p, v))  # type: ignore[arg-type]
-    terms = {t.predicate.value for t in triples} | {t.object.value for t in triples if t.predicate.value == RDF_TYPE}
+    terms = {t.predicate.value for t in triples} | {
+        t.object.value for t in triples if t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode)}
     terms |= {t.object.value for t in triples if isinstance(t.object, ox.NamedNode) and t.object.value.startswith(MMKG)}
     for term in sorted(terms):
         res = store.query(build_query("export-terms"), {"entity": ox.NamedNode(term)})

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
@@ -137,10 +138,11 @@ class _Writer:
 
     def items(self, node: BNode) -> list:
         out = []
-        while node != RDF.nil:
-            out.append(self.graph.value(node, RDF.first))
-            node = self.graph.value(node, RDF.rest)
-            if node is None:
+        current: Any = node
+        while current != RDF.nil:
+            out.append(self.graph.value(current, RDF.first))
+            current = self.graph.value(current, RDF.rest)
+            if current is None:
                 break
         return out
 
@@ -183,7 +185,7 @@ class _Writer:
                 text = self.term(s, 0)
                 blocks.append((1, text, text + " ."))
             else:
-                head = self.name(s)
+                head = self.name(s)  # type: ignore[arg-type]  # subjects here are IRIs
                 blocks.append((0, str(s), head + "\n" + self.body(s, 1) + " ."))
         blocks.sort(key=lambda b: (b[0], b[1]))
         body = "\n\n".join(b[2] for b in blocks)
