@@ -90,7 +90,9 @@ def test_library_has_30_documented_queries() -> None:
 
 
 def test_every_named_query_has_a_test() -> None:
-    tested = set(EXPECTED) | {"models-table", "lineage-graph", "citation-neighbourhood", "survey-only-facts", "model-facts"}
+    tested = set(EXPECTED) | {"models-table", "lineage-graph", "citation-neighbourhood", "survey-only-facts", "model-facts",
+                              "models-with-objectives", "models-with-modality", "models-by-architecture",
+                              "models-by-organisation"}
     assert {q.name for q in named_queries()} <= tested
 
 
@@ -184,3 +186,17 @@ def test_card_names_every_source_of_a_value_on_one_line() -> None:
     lines = [f for f in card.facts if f[0] == "introduced in"]
     assert len(lines) == 1 and len(lines[0][2]) == 2, card.text()
     assert any(label.startswith("Papers with Code") for label, _, _ in card.sources)
+
+
+def test_everyday_question_queries() -> None:
+    """Objectives all/any, a modality: answers follow from the fixture's facts."""
+    both = {r[0] for r in rows("models-with-objectives", ["model"], objective="ITC", also="LM")}
+    assert both == {M + "delta"}  # the only model with both
+    either = {r[0] for r in rows("models-with-objectives", ["model"], objective="ITC", also="LM", match="any")}
+    assert either == {M + "beta", M + "delta", M + "gamma"}
+    one = {r[0] for r in rows("models-with-objectives", ["model"], objective="ITM")}
+    assert one == {M + "alpha"}
+    audio = {r[0] for r in rows("models-with-modality", ["model"], modality="audio")}
+    assert audio == {M + "delta"}
+    video = {r[0] for r in rows("models-with-modality", ["model"], modality="video")}
+    assert video == {M + "gamma"}

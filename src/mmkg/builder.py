@@ -25,7 +25,6 @@ from mmkg import __version__
 from mmkg.errors import InputError, MmkgError
 from mmkg.resources import build_dir, build_query, graph_dir, queries_dir, shapes_file, source_files
 from mmkg.store import Store, Table, to_rdflib
-from mmkg.turtle import check_syntax
 from mmkg.validate import Violation, check_rules, run_rules, run_shapes
 
 FORMAT = 1
@@ -68,10 +67,23 @@ class BuildReport:
         }
 
 
+def _inputs(files: list[Path]) -> list[Path]:
+    return [*files, shapes_file(), *check_rules(), *sorted((queries_dir() / "build").glob("*.rq"))]
+
+
+def input_stamp(files: list[Path]) -> str:
+    """A cheap fingerprint of the inputs (names, sizes, modification times): equal stamps mean
+    the contents need not be read again to know nothing changed."""
+    digest = hashlib.sha256(f"{FORMAT}:{__version__}".encode())
+    for path in _inputs(files):
+        st = path.stat()
+        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
 def input_digest(files: list[Path]) -> str:
     digest = hashlib.sha256(f"{FORMAT}:{__version__}".encode())
-    extra = [shapes_file(), *check_rules(), *sorted((queries_dir() / "build").glob("*.rq"))]
-    for path in [*files, *extra]:
+    for path in _inputs(files):
         digest.update(str(path.name).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -95,6 +107,8 @@ def assemble(
     report.files = len(files)
     with _step("parse", t, progress):
         for path in files:
+            from mmkg.turtle import check_syntax  # rdflib: loaded only when a build runs
+
             check_syntax(path)
         store = Store.memory()
         for path in files:
@@ -210,6 +224,7 @@ def build(
                 "format": FORMAT,
                 "mmkg": __version__,
                 "inputs": input_digest(files),
+                "stamp": input_stamp(files),
                 "graph": str((graph or graph_dir()).resolve()),
                 "triples": report.triples,
                 "reasoned": report.consistent is not None,
@@ -318,7 +333,10 @@ def stale_reason(out: Path | None = None, *, graph: Path | None = None) -> str |
         return "the build's store is missing"
     if graph is None and manifest.get("graph") and Path(manifest["graph"]).is_dir():
         graph = Path(manifest["graph"])
-    if manifest.get("inputs") != input_digest(source_files(graph)):
+    files = source_files(graph)
+    if manifest.get("stamp") and manifest["stamp"] == input_stamp(files):
+        return None
+    if manifest.get("inputs") != input_digest(files):
         return "the ontology or graph files changed since the last build"
     return None
 

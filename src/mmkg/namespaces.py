@@ -1,19 +1,14 @@
-"""Vocabularies named once. ``MMKG`` is closed: a misspelt term fails."""
+"""Vocabularies named once, as plain strings (importing this module loads no RDF library)."""
 
 from __future__ import annotations
-
-from functools import cache
-
-from rdflib import Namespace
-from rdflib.namespace import ClosedNamespace
 
 ONTOLOGY_IRI = "https://w3id.org/mmkg/ontology#"
 ID_BASE = "https://w3id.org/mmkg/id/"
 SURVEY = ID_BASE + "paper/arxiv-2302-10035"
 
-DCT = Namespace("http://purl.org/dc/terms/")
-PROV = Namespace("http://www.w3.org/ns/prov#")
-CITO = Namespace("http://purl.org/spar/cito/")
+DCT = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+CITO = "http://purl.org/spar/cito/"
 
 #: entity kinds under ID_BASE, each with its prefix
 KINDS = (
@@ -29,9 +24,9 @@ PREFIXES: dict[str, str] = {
     "owl": "http://www.w3.org/2002/07/owl#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dct": str(DCT),
-    "prov": str(PROV),
-    "cito": str(CITO),
+    "dct": DCT,
+    "prov": PROV,
+    "cito": CITO,
     "fabio": "http://purl.org/spar/fabio/",
     "dcat": "http://www.w3.org/ns/dcat#",
     "schema": "http://schema.org/",
@@ -42,19 +37,6 @@ PREFIXES: dict[str, str] = {
     "void": "http://rdfs.org/ns/void#",
     "sd": "http://www.w3.org/ns/sparql-service-description#",
 }
-
-
-@cache
-def mmkg() -> ClosedNamespace:
-    """The ontology's namespace, closed over the terms ``ontology/mmkg.ttl`` declares."""
-    from mmkg.resources import ontology_dir
-    from mmkg.turtle import parse_file
-
-    graph = parse_file(ontology_dir() / "mmkg.ttl")
-    terms = sorted(
-        {str(s)[len(ONTOLOGY_IRI):] for s in graph.subjects() if str(s).startswith(ONTOLOGY_IRI)}
-    )
-    return ClosedNamespace(ONTOLOGY_IRI, terms)
 
 
 def shorten(iri: str) -> str:
