@@ -11,11 +11,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from mmkg.cli import core, curation, exporting, querying, results, serving
+from mmkg.cli import core, curation, exporting, linking, querying, results, serving
 from mmkg.cli.common import EPILOG, EXIT_ERROR, EXIT_OK, Parser
 from mmkg.errors import MmkgError
 
-GROUPS = (core, querying, results, serving, exporting, curation)
+GROUPS = (core, querying, results, serving, exporting, curation, linking)
 
 
 def parser() -> Parser:
