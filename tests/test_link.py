@@ -169,3 +169,131 @@ def test_no_match_writes_an_empty_file(mini_build: Path, tmp_path: Path) -> None
         assert proc.returncode == 0, proc.stderr
         assert linked(out) == set()
         assert "6 papers without an item" in proc.stderr
+
+
+# ---------------------------------------------------------------- Hugging Face Hub
+
+CARDS = {
+    # beta-large is a fine-tune of alpha: Beta extends Alpha, so this agrees with the lineage
+    "mini/beta-large": {"id": "mini/beta-large", "pipeline_tag": "image-text-to-text", "library_name": "transformers",
+                        "tags": ["arxiv:0000.00002", "license:mit"],
+                        "cardData": {"license": "mit", "base_model": "mini/alpha"},
+                        "baseModels": {"relation": "finetune", "models": [{"id": "mini/alpha"}]}},
+    # alpha's card names beta-large as its base: Alpha builds on no Beta, so this is reported
+    "mini/alpha": {"id": "mini/alpha", "pipeline_tag": "feature-extraction", "tags": [],
+                   "cardData": {"license": "apache-2.0"},
+                   "baseModels": {"relation": "quantized", "models": [{"id": "mini/beta-large"}]}},
+}
+
+
+class _Hub(http.server.BaseHTTPRequestHandler):
+    mode = "ok"
+    calls = 0
+
+    def do_GET(self) -> None:  # noqa: N802
+        import urllib.parse
+
+        type(self).calls += 1
+        url = urllib.parse.urlparse(self.path)
+        if self.mode == "429" and type(self).calls == 1:
+            return self._send(429, {"error": "slow down"}, {"Retry-After": "0"})
+        if self.mode == "hang":
+            time.sleep(3)
+        if self.mode == "junk":
+            return self._send(200, {"unexpected": True})
+        if url.path == "/api/models":
+            query = urllib.parse.parse_qs(url.query)
+            if query.get("filter") == ["base_model:mini/beta-large"]:
+                return self._send(200, [{"id": "someone/beta-large-ft"}, {"id": "other/beta-large-gguf"}])
+            return self._send(200, [])
+        repo = url.path.removeprefix("/api/models/")
+        if repo in CARDS:
+            return self._send(200, CARDS[repo])
+        return self._send(404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
+
+    def _send(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
+        import json
+
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        try:
+            self.wfile.write(data)
+        except OSError:
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def hub_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from mmkg.builder import build
+
+    graph = tmp_path_factory.mktemp("hub-graph")
+    shutil.copytree(FIX / "mini", graph, dirs_exist_ok=True)
+    shutil.copy(FIX / "hub" / "checkpoints.ttl", graph / "checkpoints.ttl")
+    out = tmp_path_factory.mktemp("hub-build")
+    report = build(graph=graph, out=out, reason=False, progress=None)
+    assert report.ok, [v.line() for v in report.violations]
+    return out
+
+
+@pytest.fixture
+def hub() -> Iterator[type[_Hub]]:
+    handler = type("HubHandler", (_Hub,), {"calls": 0, "mode": "ok"})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    handler.url = f"http://127.0.0.1:{server.server_address[1]}"  # type: ignore[attr-defined]
+    try:
+        yield handler
+    finally:
+        server.shutdown()
+
+
+def link_hub(build: Path, out: Path, endpoint: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, MMKG_BUILD=str(build))
+    env.pop("HF_ENDPOINT", None)
+    return subprocess.run([sys.executable, "-m", "mmkg", "link", "huggingface", "--endpoint", endpoint, "-o", str(out),
+                           *extra], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_hub_cards_become_checkpoint_facts(hub_build: Path, hub: type[_Hub], tmp_path: Path) -> None:
+    out = tmp_path / "huggingface.ttl"
+    proc = link_hub(hub_build, out, hub.url, "--descendants", "2")  # type: ignore[attr-defined]
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    assert 'mmkg:hubBaseModel "mini/alpha"' in text and 'mmkg:hubBaseRelation "finetune"' in text
+    assert 'mmkg:licence "mit"' in text and 'mmkg:hubArxivReference "0000.00002"' in text
+    assert "model:beta-large" in text and "mmkg:variantOf" not in text  # facts about the checkpoint, lineage untouched
+    assert "contradicts lineage: mini/alpha names mini/beta-large" in proc.stderr
+    assert "contradicts lineage: mini/beta-large" not in proc.stderr
+    assert "not on the Hub: mini/gone" in proc.stderr
+    assert "built on mini/beta-large: someone/beta-large-ft, other/beta-large-gguf" in proc.stdout
+    before = out.read_bytes()
+    again = link_hub(hub_build, out, hub.url)  # type: ignore[attr-defined]
+    assert again.returncode == 0 and "unchanged" in again.stderr and out.read_bytes() == before
+
+
+def test_hub_429_then_success(hub_build: Path, hub: type[_Hub], tmp_path: Path) -> None:
+    hub.mode = "429"
+    out = tmp_path / "huggingface.ttl"
+    proc = link_hub(hub_build, out, hub.url)  # type: ignore[attr-defined]
+    assert proc.returncode == 0, proc.stderr
+    assert 'mmkg:hubBaseModel "mini/alpha"' in out.read_text()
+
+
+@pytest.mark.parametrize("mode", ["hang", "junk"])
+def test_hub_timeouts_and_malformed_answers_change_nothing(hub_build: Path, hub: type[_Hub], tmp_path: Path,
+                                                           mode: str) -> None:
+    hub.mode = mode
+    out = tmp_path / "huggingface.ttl"
+    out.write_text("# kept\n")
+    proc = link_hub(hub_build, out, hub.url, "--timeout", "1", "--retries", "1")  # type: ignore[attr-defined]
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("mmkg: error:"), proc.stderr
+    assert out.read_text() == "# kept\n"
