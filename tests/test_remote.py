@@ -25,6 +25,7 @@ PARAMS = {
     "class": "mmkg:MultiModalModel", "property": "mmkg:fusionStyle",
     "benchmark": "bench-q", "metric": "metric:vqa-accuracy", "split": "test-std", "setting": "setting:fine-tuned",
     "maxParams": "500000000", "since": "2019", "openWeights": "false",
+    "also": "LM", "match": "any", "modality": "audio", "part": "mmkg:SingleStream", "org": "mmkg:SingleStream",
 }
 
 

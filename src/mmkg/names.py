@@ -32,6 +32,7 @@ class NameIndex:
 
     by_key: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     display: dict[str, str] = field(default_factory=dict)
+    by_iri: dict[str, set[str]] = field(default_factory=dict)
     #: extra names of papers (title, arXiv id, DOI, the models they introduced)
     paper_aliases: dict[str, set[str]] = field(default_factory=dict)
 
@@ -62,6 +63,7 @@ class NameIndex:
                 index.paper_aliases.setdefault(normalise(value), set()).add(iri)
                 continue
             keys = {normalise(name.value)}
+            index.by_iri.setdefault(iri, set()).add(klass.value)
             if iri.startswith(ID_BASE):
                 keys.add(normalise(iri.rsplit("/", 1)[-1]))
             for key in keys:
@@ -77,8 +79,8 @@ class NameIndex:
         wanted = KIND_CLASSES[kind]
         expanded = _expand(name)
         if expanded:
-            hits = self.by_key.get(normalise(expanded.rsplit("/", 1)[-1]), {})
-            if expanded in hits and (not wanted or wanted in hits[expanded]):
+            classes = self.by_iri.get(expanded)
+            if classes is not None and (not wanted or wanted in classes):
                 return expanded
         candidates = {
             iri for iri, classes in self.by_key.get(normalise(name), {}).items() if not wanted or wanted in classes
