@@ -217,6 +217,7 @@ def build(
             disk = Store.create(staging / "store")
             disk.load(nt)
             disk.flush()
+            disk.optimize()  # compacted once here, so every later read is of a compact store
             del disk
             report.timings["total"] = round(time.perf_counter() - started, 3)
             (staging / "report.json").write_text(json.dumps(report.to_json(), indent=2, sort_keys=True))

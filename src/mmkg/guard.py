@@ -41,8 +41,10 @@ def unescape(text: str) -> str:
     return _ESCAPE.sub(one, text)
 
 
+@lru_cache(maxsize=512)
 def nesting(text: str) -> int:
-    """Deepest nesting of ``{ ( [`` in the text (strings included: a conservative bound)."""
+    """Deepest nesting of ``{ ( [`` in the text (strings included: a conservative bound);
+    remembered per text, since the same named queries run again and again."""
     depth = deepest = 0
     for c in text:
         if c in "{([":
