@@ -205,7 +205,7 @@ def lane_keys(g: nx.MultiDiGraph, group: dict[str, str] | None = None) -> dict[s
 
 
 def layout(g: nx.MultiDiGraph, *, group: dict[str, str] | None = None, labels: dict[str, str] | None = None,
-           sweeps: int = 6) -> dict[str, tuple[float, float]]:
+           sweeps: int = 4) -> dict[str, tuple[float, float]]:
     """Fixed positions on a time axis: x is the release month; y stacks lanes (families, then
     groups of unrelated models), ordered by the barycentre of their neighbours so edges stay
     short; inside a lane, nodes are packed into rows so no two labels overlap."""
@@ -225,14 +225,7 @@ def layout(g: nx.MultiDiGraph, *, group: dict[str, str] | None = None, labels: d
         if a != b:
             neighbours[a][b] = neighbours[a].get(b, 0) + 1
             neighbours[b][a] = neighbours[b].get(a, 0) + 1
-    order = {k: i for i, k in enumerate(lanes)}
-    for _ in range(sweeps):  # barycentre ordering: each lane moves towards the lanes it links to
-        centre = {}
-        for k in lanes:
-            weight = sum(neighbours[k].values())
-            centre[k] = (sum(order[b] * w for b, w in neighbours[k].items()) / weight) if weight else order[k]
-        lanes.sort(key=lambda k: (0.5 * centre[k] + 0.5 * order[k], k))
-        order = {k: i for i, k in enumerate(lanes)}
+    lanes = _order_lanes(lanes, neighbours, sweeps=sweeps)
     pos: dict[str, tuple[float, float]] = {}
     top = 0.0
     for k in lanes:
@@ -240,16 +233,55 @@ def layout(g: nx.MultiDiGraph, *, group: dict[str, str] | None = None, labels: d
         for n in members[k]:
             text = (labels or {}).get(n, g.nodes[n].get("label", ""))
             half = max(len(text) * CHAR_WIDTH, 2 * node_size(g.nodes[n].get("parameters"))) / 2
-            for i, right in enumerate(rows):
-                if right + LABEL_GAP <= x[n] - half:
-                    rows[i] = x[n] + half
-                    break
+            free = [i for i, right in enumerate(rows) if right + LABEL_GAP <= x[n] - half]
+            placed_near = [pos[m][1] for m in nx.all_neighbors(g, n) if m in pos]
+            if free and placed_near:  # the free row nearest to where its neighbours already are
+                target = sum(placed_near) / len(placed_near)
+                i = min(free, key=lambda r: (abs(top + r * ROW_HEIGHT - target), r))
+            elif free:
+                i = free[0]
             else:
-                rows.append(x[n] + half)
+                rows.append(0.0)
                 i = len(rows) - 1
+            rows[i] = x[n] + half
             pos[n] = (x[n], top + i * ROW_HEIGHT)
         top += max(1, len(rows)) * ROW_HEIGHT + LANE_GAP
     return pos
+
+
+def _order_lanes(lanes: list[str], neighbours: dict[str, dict[str, int]], *, sweeps: int) -> list[str]:
+    """Lanes in an order that keeps linked lanes close: the spectral order of the lane graph
+    (its Fiedler vector, per connected part), refined by barycentre sweeps."""
+    import numpy as np
+
+    index = {k: i for i, k in enumerate(lanes)}
+    n = len(lanes)
+    if n < 3:
+        return lanes
+    weights = np.zeros((n, n))
+    for a, links in neighbours.items():
+        for b, w in links.items():
+            weights[index[a], index[b]] = w
+    parts = nx.connected_components(nx.from_numpy_array(weights))
+    placed: list[str] = []
+    for part in sorted(parts, key=lambda p: min(p)):  # parts in the order of their earliest lane
+        members = sorted(part)
+        if len(members) > 2:
+            sub = weights[np.ix_(members, members)]
+            laplacian = np.diag(sub.sum(axis=1)) - sub
+            _, vectors = np.linalg.eigh(laplacian)
+            fiedler = vectors[:, 1]
+            members = [members[i] for i in np.argsort(fiedler, kind="stable")]
+        placed += [lanes[i] for i in members]
+    order = {k: i for i, k in enumerate(placed)}
+    for _ in range(sweeps):
+        centre = {}
+        for k in placed:
+            weight = sum(neighbours[k].values())
+            centre[k] = (sum(order[b] * w for b, w in neighbours[k].items()) / weight) if weight else order[k]
+        placed.sort(key=lambda k: (0.5 * centre[k] + 0.5 * order[k], k))
+        order = {k: i for i, k in enumerate(placed)}
+    return placed
 
 
 def spring_layout(g: nx.MultiDiGraph, *, seed: int = 7) -> dict[str, tuple[float, float]]:
