@@ -15,7 +15,7 @@ from pathlib import Path
 from mmkg.errors import InputError
 
 LIST_URL = "https://github.com/wangxiao5791509/MultiModal_BigModels_Survey"
-_LINK = re.compile(r"\[\[\s*(?P<label>[^\]]*?)\s*\]\((?P<url>[^)\s]+)\)\]")
+_LINK = re.compile(r"\[\[\s*(?P<label>[^\[\]]*?)\s*\]\((?P<url>[^)\s]+)\)\]")
 _ARXIV = re.compile(r"arxiv\.org/(?:abs|pdf)/(?P<id>\d{4}\.\d{4,5})(?:v\d+)?(?:\.pdf)?", re.IGNORECASE)
 _ARXIV_TAG = re.compile(r"arXiv[:\s]*(?P<id>\d{4}\.\d{4,5})", re.IGNORECASE)
 _BOLD = re.compile(r"\*\*(?P<t>.+?)\*\*")
