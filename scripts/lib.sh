@@ -25,6 +25,13 @@ ensure_chromium() {
   fi
 }
 
+ensure_virtuoso() {
+  if ! command -v virtuoso-t >/dev/null 2>&1; then
+    echo "installing Virtuoso (Debian's virtuoso-opensource) for the store tests..."
+    _apt_install virtuoso-opensource
+  fi
+}
+
 ensure_venv() {
   local extra="${1:-}"
   local python="${PYTHON:-python3}"

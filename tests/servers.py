@@ -51,3 +51,38 @@ def oxigraph_server(location: Path) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     with running([exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"], base + "/query?query=ASK%7B%7D"):
         yield base
+
+
+def virtuoso_path() -> str | None:
+    return shutil.which("virtuoso-t")
+
+
+@contextmanager
+def virtuoso_server(folder: Path) -> Iterator[str]:
+    """Virtuoso (Debian's virtuoso-opensource) with its own database in ``folder``, on free ports."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sql, http = free_port(), free_port()
+    template = Path("/etc/virtuoso-opensource-7/virtuoso.ini").read_text()
+    ini = []
+    section = ""
+    for line in template.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            section = stripped
+        key = stripped.split("=", 1)[0].strip() if "=" in stripped and not stripped.startswith(";") else ""
+        if key in ("DatabaseFile", "ErrorLogFile", "LockFile", "TransactionFile", "xa_persistent_file"):
+            name = Path(line.split("=", 1)[1].strip()).name
+            line = f"{key} = {folder / name}"
+        elif key == "ServerPort" and section == "[Parameters]":
+            line = f"ServerPort = {sql}"
+        elif key == "ServerPort" and section == "[HTTPServer]":
+            line = f"ServerPort = 127.0.0.1:{http}"
+        elif key == "DirsAllowed":
+            line = f"DirsAllowed = ., {folder}, /usr/share/virtuoso-opensource-7/vad"
+        ini.append(line)
+    (folder / "virtuoso.ini").write_text("\n".join(ini) + "\n")
+    base = f"http://127.0.0.1:{http}"
+    with running([str(virtuoso_path()), "+foreground", "+configfile", str(folder / "virtuoso.ini")],
+                 base + "/sparql?query=ASK%7B%7D") as proc:
+        yield base
+        del proc

@@ -54,8 +54,9 @@ class Endpoint:
         accept = {
             "SELECT": "application/sparql-results+json",
             "ASK": "application/sparql-results+json",
-            "CONSTRUCT": "application/n-triples",
-            "DESCRIBE": "application/n-triples",
+            # N-Triples first; Turtle for stores that do not serve N-Triples (Virtuoso 7)
+            "CONSTRUCT": "application/n-triples, text/turtle;q=0.9",
+            "DESCRIBE": "application/n-triples, text/turtle;q=0.9",
         }[form]
         client.addCustomHttpHeader("Accept", accept)
         client.setReturnFormat("json" if form in ("SELECT", "ASK") else "n3")
@@ -64,6 +65,7 @@ class Endpoint:
             try:
                 response = client.query().response
                 data = response.read()
+                ctype = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
                 break
             except urllib.error.HTTPError as err:
                 detail = err.read().decode("utf-8", "replace").strip().splitlines()[:1]
@@ -82,7 +84,7 @@ class Endpoint:
         else:
             reason = getattr(last, "reason", last)
             raise RemoteError(f"cannot reach {self.url} after {self.retries} tries: {reason}")
-        return _parse(data, form, self.url)
+        return _parse(data, form, self.url, turtle=ctype in ("text/turtle", "application/x-turtle"))
 
 
 def _form(text: str) -> str:
@@ -95,11 +97,12 @@ def _form(text: str) -> str:
     return m.group(1).upper()
 
 
-def _parse(data: bytes, form: str, url: str) -> Result:
+def _parse(data: bytes, form: str, url: str, *, turtle: bool = False) -> Result:
     try:
         if form in ("SELECT", "ASK"):
             return materialise(ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON))
-        return list(t.triple for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+        fmt = ox.RdfFormat.TURTLE if turtle else ox.RdfFormat.N_TRIPLES
+        return list(t.triple for t in ox.parse(data, format=fmt))
     except (SyntaxError, ValueError, UnicodeDecodeError) as err:
         sample = data[:60].decode("utf-8", "replace").replace("\n", " ")
         raise RemoteError(f"{url} answered something that is not SPARQL results ({err}; starts {sample!r})") from None
@@ -114,14 +117,16 @@ def push(store_url: str, ntriples: Path, *, graph: str | None = None, timeout: f
     target = store_url + ("&" if "?" in store_url else "?") + (f"graph={urllib.parse.quote(graph, safe='')}" if graph else "default")
     data = ntriples.read_bytes()
     headers = {"Content-Type": "application/n-triples"}
-    if auth is not None:
-        import base64
-
-        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
-        headers["Authorization"] = f"Basic {token}"
     req = urllib.request.Request(target, data=data, method="PUT", headers=headers)
+    opener = urllib.request.build_opener()
+    if auth is not None:
+        # answer the store's challenge, Basic or Digest (Virtuoso's graph store asks for Digest)
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, store_url, auth[0], auth[1])
+        opener = urllib.request.build_opener(urllib.request.HTTPBasicAuthHandler(passwords),
+                                             urllib.request.HTTPDigestAuthHandler(passwords))
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with opener.open(req, timeout=timeout) as resp:
             return int(resp.status)
     except urllib.error.HTTPError as err:
         hint = " (give --user and $MMKG_PUSH_PASSWORD)" if err.code in (401, 403) and auth is None else ""
