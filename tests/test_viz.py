@@ -186,3 +186,35 @@ def test_colour_categories_are_few_and_distinct(real_build: Path) -> None:
         colours = palette(categories(g, by))
         used = {c for c in colours.values() if c != OTHER_COLOUR}
         assert len(used) <= len(PALETTE) and len(used) == len([k for k, c in colours.items() if c != OTHER_COLOUR])
+
+
+@pytest.mark.browser
+def test_page_controls(store: Store, tmp_path: Path) -> None:
+    """A title, one switch per relation kind that hides its edges, and a PNG download."""
+    needs_browser()
+    path = write_html(tmp_path / "controls.html", store=store, title="Controls <test>")
+    with chromium() as browser:
+        page, errors, _ = open_page(browser, path.as_uri())
+        assert errors == []
+        assert page.title() == "Controls <test>"
+        relations = page.evaluate("Array.from(document.querySelectorAll('input[data-relation]')).map(function (b) { return b.dataset.relation; })")
+        drawn = set(page.evaluate("edges.get().map(function (e) { return e.relation; })"))
+        assert set(relations) == drawn and len(drawn) >= 2
+        first = relations[0]
+        page.click(f"input[data-relation='{first}']")
+        hidden = page.evaluate(f"edges.get({{filter: function (e) {{ return e.relation === {first!r}; }}}}).every(function (e) {{ return e.hidden; }})")
+        others = page.evaluate(f"edges.get({{filter: function (e) {{ return e.relation !== {first!r}; }}}}).some(function (e) {{ return e.hidden; }})")
+        assert hidden and not others
+        with page.expect_download() as download:
+            page.click("#mmkg-png")
+        assert download.value.suggested_filename.endswith(".png")
+
+
+def test_siblings_only_when_asked(store: Store) -> None:
+    g = model_network(store)
+    plain = set(neighbourhood(g, M + "gamma", depth=2, direction="both"))
+    wide = set(neighbourhood(g, M + "gamma", depth=2, direction="both", siblings=True))
+    assert plain <= wide
+    lineage = set(neighbourhood(g, M + "gamma", depth=2, direction="ancestors")) | set(
+        neighbourhood(g, M + "gamma", depth=2, direction="descendants"))
+    assert plain == lineage

@@ -132,19 +132,24 @@ def check_filters_match(g: nx.MultiDiGraph, filters: Filters) -> None:
                 raise InputError(f"no model has {what} {value!r}{hint}")
 
 
-def neighbourhood(g: nx.MultiDiGraph, focus: str, *, depth: int, direction: Direction) -> nx.MultiDiGraph:
+def neighbourhood(g: nx.MultiDiGraph, focus: str, *, depth: int, direction: Direction,
+                  siblings: bool = False) -> nx.MultiDiGraph:
     """Nodes within ``depth`` hops of ``focus`` along edge direction (ancestors follow edges
-    out of a model, descendants follow them in), with the edges among them."""
+    out of a model, descendants follow them in), with the edges among them. ``siblings`` also
+    takes in what is reached by turning direction (up to a shared ancestor and back down)."""
     if focus not in g:
         raise InputError(f"{focus} is not in the network (check the filters)")
     if direction not in ("ancestors", "descendants", "both"):
         raise InputError(f"direction must be ancestors, descendants or both, not {direction!r}")
-    def walk(forward: bool) -> set[str]:
+    def walk(forward: bool | None) -> set[str]:
         reached, frontier = {focus}, {focus}
         for _ in range(max(depth, 0)):
             step: set[str] = set()
             for n in frontier:
-                step.update(g.successors(n) if forward else g.predecessors(n))
+                if forward is None or forward:
+                    step.update(g.successors(n))
+                if forward is None or not forward:
+                    step.update(g.predecessors(n))
             frontier = step - reached
             reached |= frontier
             if not frontier:
@@ -153,7 +158,7 @@ def neighbourhood(g: nx.MultiDiGraph, focus: str, *, depth: int, direction: Dire
 
     # "both" is ancestors plus descendants, each walked in one direction: a sibling reached
     # up through a shared ancestor and back down is neither, and stays out.
-    seen = set()
+    seen = walk(None) if siblings and direction == "both" else set()
     if direction in ("ancestors", "both"):
         seen |= walk(True)
     if direction in ("descendants", "both"):

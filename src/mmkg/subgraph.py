@@ -51,7 +51,8 @@ def _store(store: Store | None) -> Store:
 
 
 def lineage_subgraph(
-    name: str, *, direction: Direction = "both", depth: int = 2, filters: Filters | None = None, store: Store | None = None
+    name: str, *, direction: Direction = "both", depth: int = 2, filters: Filters | None = None, store: Store | None = None,
+    siblings: bool = False,
 ) -> Subgraph:
     """The models within ``depth`` lineage hops of the model called ``name``."""
     from mmkg.names import NameIndex
@@ -61,7 +62,7 @@ def lineage_subgraph(
     g = restrict(model_network(store), filters or Filters())
     if centre not in g:
         raise InputError(f"{name} is excluded by the filters")
-    sub = neighbourhood(g, centre, depth=depth, direction=direction)
+    sub = neighbourhood(g, centre, depth=depth, direction=direction, siblings=siblings)
     out = Subgraph("lineage", sub, store, centre)
     out.papers = _papers(store, _introduced(store, sub.nodes))
     return out

@@ -29,6 +29,26 @@ DATASET_COLOUR = "#777777"
 EDGE_STYLE = {"lineage": {"color": "#555555", "dashes": False, "width": 1.6},
               "citation": {"color": "#aaaaaa", "dashes": [2, 4], "width": 0.8},
               "trained-on": {"color": "#117733", "dashes": [8, 4], "width": 0.8}}
+#: each lineage relation drawn its own way (line pattern and weight; colour stays for the nodes)
+RELATION_STYLE = {
+    "extends": {"color": "#333333", "dashes": False, "width": 2.4},
+    "fine-tuned from": {"color": "#333333", "dashes": [10, 4], "width": 1.8},
+    "initialised from": {"color": "#333333", "dashes": [4, 4], "width": 1.6},
+    "distilled from": {"color": "#333333", "dashes": [2, 3], "width": 1.6},
+    "variant of": {"color": "#666666", "dashes": False, "width": 1.0},
+    "component": {"color": "#999999", "dashes": [8, 3, 2, 3], "width": 1.0},
+}
+
+
+def edge_style(kind: str, relation: str) -> tuple[str, dict[str, Any]]:
+    """The legend name and drawing style of an edge: lineage by relation, components by role."""
+    if kind != "lineage":
+        return kind, EDGE_STYLE[kind]
+    if relation in RELATION_STYLE:
+        return relation, RELATION_STYLE[relation]
+    if relation.startswith("uses ") or relation == "uses component":
+        return relation, RELATION_STYLE["component"]
+    return relation, EDGE_STYLE["lineage"]
 COLOUR_BY = ("modality", "fusion", "organisation", "objective")
 #: modality groups, in legend order
 MODALITY_GROUPS = ("image-text", "video", "audio", "three or more modalities", "vision only", "text only", "other")
@@ -104,6 +124,7 @@ def render_html(
     title: str = "mmkg lineage network",
     graph: Any = None,
     colour_by: str = "modality",
+    siblings: bool = False,
 ) -> str:
     """The HTML text of the network view (``graph`` may be given instead of a store)."""
     from pyvis.network import Network
@@ -124,7 +145,7 @@ def render_html(
             focus_iri = NameIndex.of(store).resolve(focus, "model")
         else:
             focus_iri = focus
-        g = neighbourhood(g, focus_iri, depth=depth, direction=direction)
+        g = neighbourhood(g, focus_iri, depth=depth, direction=direction, siblings=siblings)
     check_view(g, filters)
     cats = categories(g, colour_by)
     colours = palette(cats)
@@ -167,9 +188,12 @@ def render_html(
     years = sorted({d["year"] for _, d in g.nodes(data=True) if d.get("year")})
     first = years[0] if years else 2019
     axis = [{"year": y, "x": time_x(y, 1, first_year=first) - MONTH_WIDTH / 2} for y in range(first, (years[-1] + 2) if years else first + 1)]
+    styles: dict[str, dict[str, Any]] = {}
     for u, v, _k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
-        style = EDGE_STYLE[d["kind"]]
+        name, style = edge_style(d["kind"], d["relation"])
+        styles[name] = style
         net.add_edge(u, v, title=d["relation"], color=style["color"], dashes=style["dashes"], width=style["width"],
+                     relation=name,
                      arrows="to", kind=d["kind"])
     net.set_options(json.dumps({
         "physics": {"enabled": False},
@@ -182,14 +206,17 @@ def render_html(
     html = _strip_external(html)
     order = [c for c in (*MODALITY_GROUPS, *sorted(legend)) if c in legend]
     extras = _EXTRAS.replace("__DATA__", _json_for_script({
-        "cards": cards, "legend": [[c, legend[c]] for c in dict.fromkeys(order)], "edgeStyles": EDGE_STYLE,
+        "cards": cards, "legend": [[c, legend[c]] for c in dict.fromkeys(order)], "edgeStyles": dict(sorted(styles.items())),
+        "kinds": sorted({d["kind"] for _, _, d in g.edges(data=True)}),
         "focus": focus_iri, "title": title, "colourBy": colour_by, "axis": axis,
         "counts": {"nodes": g.number_of_nodes(), "edges": g.number_of_edges(), "labelled": len(labelled)},
         "start": list(positions[focus_iri] if focus_iri else positions[_most_built_on(g)]),
     }))
     html = html.replace("</body>", extras + "</body>", 1)
     html = re.sub(r"<center>\s*<h1>\s*</h1>\s*</center>", "", html)
-    return html.replace("<title>", f"<title>{_escape(title)}", 1) if "<title>" in html else html
+    if "<title>" in html:
+        return html.replace("<title>", f"<title>{_escape(title)}", 1)
+    return html.replace("<head>", f"<head>\n<title>{_escape(title)}</title>", 1)
 
 
 def check_view(g: Any, filters: Filters | None) -> None:
@@ -246,7 +273,8 @@ _EXTRAS = r"""
 #mmkg-legend span.sw{display:inline-block;width:12px;height:12px;border-radius:6px;margin-right:6px;vertical-align:middle}
 #mmkg-legend div{margin:2px 0}#mynetwork{width:calc(100% - 320px)!important}
 #mmkg-search{width:100%;box-sizing:border-box;padding:4px}
-.mmkg-line{display:inline-block;width:28px;border-top:2px solid #555;vertical-align:middle;margin-right:6px}
+.mmkg-line{display:inline-block;width:28px;border-top:2px solid #555;vertical-align:middle;margin:0 6px}
+#mmkg-png{margin:6px 0}
 </style>
 <div id="mmkg-panel">
   <h2 id="mmkg-title"></h2>
@@ -272,8 +300,24 @@ _EXTRAS = r"""
   legend.appendChild(el('div', 'Size: parameter count (log scale); hollow ring: size unknown'));
   legend.appendChild(el('div', 'Left to right: release date (year lines on the canvas); rows: model families'));
   if (DATA.counts.labelled < DATA.counts.nodes) legend.appendChild(el('div', 'Labels: the ' + DATA.counts.labelled + ' most built-on models; hover for the rest'));
-  Object.keys(DATA.edgeStyles).forEach(function (k) { var d = el('div'); var s = el('span', null, {'class': 'mmkg-line'}); var st = DATA.edgeStyles[k];
-    s.style.borderTopColor = st.color; s.style.borderTopStyle = st.dashes ? 'dashed' : 'solid'; d.appendChild(s); d.appendChild(document.createTextNode(k === 'lineage' ? 'lineage (arrow points to what it builds on)' : k)); legend.appendChild(d); });
+  var citationsOnly = DATA.kinds.length === 1 && DATA.kinds[0] === 'citation';
+  legend.appendChild(el('div', citationsOnly ? 'Lines (arrow points to the cited paper\'s model); untick to hide:' :
+    'Lines (arrow points to what it builds on); untick to hide:'));
+  Object.keys(DATA.edgeStyles).forEach(function (k) { var d = el('label', null, {'class': 'mmkg-edge'}); var box = el('input', null, {type: 'checkbox', 'data-relation': k});
+    box.checked = true; var s = el('span', null, {'class': 'mmkg-line'}); var st = DATA.edgeStyles[k];
+    s.style.borderTopColor = st.color; s.style.borderTopWidth = Math.max(1, st.width) + 'px';
+    s.style.borderTopStyle = st.dashes ? (st.dashes[0] <= 2 ? 'dotted' : 'dashed') : 'solid';
+    box.addEventListener('change', function () { edges.update(edges.get({filter: function (e) { return e.relation === k; }})
+      .map(function (e) { return {id: e.id, hidden: !box.checked}; })); });
+    d.appendChild(box); d.appendChild(s); d.appendChild(document.createTextNode(k)); legend.appendChild(d); legend.appendChild(el('br')); });
+  var help = document.querySelector('#mmkg-card p'); if (help) help.textContent = citationsOnly ?
+    'Hover a node for its card; click it to highlight what its paper cites and what cites it.' :
+    'Hover a node for its card; click it to highlight its ancestors and descendants.';
+  var png = el('button', 'download PNG of this view', {id: 'mmkg-png', type: 'button'});
+  png.addEventListener('click', function () { var canvas = document.querySelector('#mynetwork canvas');
+    var a = el('a', null, {href: canvas.toDataURL('image/png'), download: (DATA.title || 'mmkg').replace(/[^A-Za-z0-9]+/g, '-') + '.png'});
+    document.body.appendChild(a); a.click(); a.remove(); });
+  document.getElementById('mmkg-panel').insertBefore(png, document.getElementById('mmkg-card'));
   network.on('beforeDrawing', function (ctx) {
     var scale = network.getScale(); var topLeft = network.DOMtoCanvas({x: 0, y: 0});
     var bottomRight = network.DOMtoCanvas({x: ctx.canvas.clientWidth || ctx.canvas.width, y: ctx.canvas.clientHeight || ctx.canvas.height});
@@ -317,7 +361,7 @@ _EXTRAS = r"""
       changes.push({id: n, color: dim ? 'rgba(200,200,200,0.25)' : original[n]}); } });
     nodes.update(changes);
     var rel = document.getElementById('mmkg-related'); rel.textContent = '';
-    [['Builds on', anc], ['Built on by', desc]].forEach(function (pair) {
+    (citationsOnly ? [['Cites', anc], ['Cited by', desc]] : [['Builds on', anc], ['Built on by', desc]]).forEach(function (pair) {
       rel.appendChild(el('h2', pair[0] + ' (' + pair[1].length + ')')); var ul = el('ul', null, {'data-list': pair[0]});
       pair[1].map(function (n) { return (DATA.cards[n] || {label: n}).label; }).sort().forEach(function (l) { ul.appendChild(el('li', l)); });
       rel.appendChild(ul); });

@@ -37,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--depth", type=bounded(int, 1, 50), default=2, help="hops from the focus")
     p.add_argument("--direction", choices=["ancestors", "descendants", "both"], default="both",
                    help="lineage direction around the focus")
+    p.add_argument("--siblings", action="store_true",
+                   help="with --direction both, also take in models reached through a shared ancestor")
     p.add_argument("--colour-by", "--color-by", dest="colour_by", default="modality",
                    choices=["modality", "fusion", "organisation", "objective"], help="what node colour shows")
     add_filter_options(p)
@@ -51,6 +53,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     lin.add_argument("--direction", choices=["ancestors", "descendants", "both"], default="both",
                      help="lineage direction")
     lin.add_argument("--depth", type=bounded(int, 1, 50), default=2, help="hops from the model")
+    lin.add_argument("--siblings", action="store_true",
+                     help="with --direction both, also take in models reached through a shared ancestor")
     add_filter_options(lin)
     cit = what.add_parser("citations", help="a paper's (or model's paper's) citation neighbourhood", epilog=EPILOG)
     cit.add_argument("name", help="the paper, or a model (its paper is used)")
@@ -73,7 +77,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
     store = open_built()
     title = f"Lineage of {args.focus}" if args.focus else "mmkg lineage network"
     path = write_html(args.out, store=store, focus=args.focus, depth=args.depth, direction=args.direction,
-                      filters=filters(args), title=title, colour_by=args.colour_by)
+                      filters=filters(args), title=title, colour_by=args.colour_by, siblings=args.siblings)
     print(f"wrote {path}")
     return EXIT_OK
 
@@ -84,7 +88,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     sub: Any
     if args.what == "lineage":
-        sub = lineage_subgraph(args.name, direction=args.direction, depth=args.depth, filters=filters(args))
+        sub = lineage_subgraph(args.name, direction=args.direction, depth=args.depth, filters=filters(args),
+                               siblings=args.siblings)
     elif args.what == "citations":
         sub = citation_subgraph(args.name, hops=args.hops, direction=args.direction)
     else:
