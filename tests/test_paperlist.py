@@ -87,3 +87,14 @@ def test_never_crashes_on_arbitrary_text(text: str) -> None:
     parsed = parse("### Year 2024\n* " + text)
     for e in parsed.entries:
         assert e.title and e.year
+
+
+def test_a_line_of_brackets_is_skipped_not_backtracked(tmp_path: Path) -> None:
+    """A 50 KB line of '[[' (which once took 55 s) is read in one pass and reported as skipped."""
+    from mmkg.paperlist import _LINK, import_paperlist
+
+    assert "[^\\[\\]]" in _LINK.pattern, "a link label may not contain brackets, or matching backtracks"
+    md = tmp_path / "brackets.md"
+    md.write_text("* " + "[[" * 25_000 + "\n| 1 | " + "[[" * 25_000 + " | x |\n")
+    report = import_paperlist(md, tmp_path / "out.ttl", existing=set(), titles={}, write=False)
+    assert len(report.skipped) == 2 and not report.added
