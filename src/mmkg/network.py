@@ -238,14 +238,20 @@ def layout(g: nx.MultiDiGraph, *, group: dict[str, str] | None = None, labels: d
         for n in members[k]:
             text = (labels or {}).get(n, g.nodes[n].get("label", ""))
             half = max(len(text) * CHAR_WIDTH, 2 * node_size(g.nodes[n].get("parameters"))) / 2
-            free = [i for i, right in enumerate(rows) if right + LABEL_GAP <= x[n] - half]
             placed_near = [pos[m][1] for m in nx.all_neighbors(g, n) if m in pos]
-            if free and placed_near:  # the free row nearest to where its neighbours already are
-                target = sum(placed_near) / len(placed_near)
-                i = min(free, key=lambda r: (abs(top + r * ROW_HEIGHT - target), r))
-            elif free:
-                i = free[0]
-            else:
+            # the free row nearest to where its neighbours already are (else the first free row),
+            # searched outwards from there so a lane of thousands of rows stays cheap
+            start = round((sum(placed_near) / len(placed_near) - top) / ROW_HEIGHT) if placed_near else 0
+            start = min(max(start, 0), max(len(rows) - 1, 0))
+            i = -1
+            for step in range(len(rows)):
+                for r in (start - step, start + step) if step else (start,):
+                    if 0 <= r < len(rows) and rows[r] + LABEL_GAP <= x[n] - half:
+                        i = r
+                        break
+                if i >= 0:
+                    break
+            if i < 0:
                 rows.append(0.0)
                 i = len(rows) - 1
             rows[i] = x[n] + half

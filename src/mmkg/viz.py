@@ -175,7 +175,7 @@ def render_html(
             f"objectives: {d['objectives']}" if d.get("objectives") else "",
             f"parameters: {d.get('parameters_printed') or d.get('parameters')}" if d.get("parameters") or d.get("parameters_printed") else "parameters: unknown",
         ]))
-        net.add_node(n, label=labels[n] or " ", title=tip, x=x, y=y, color=colour, size=node_size(d.get("parameters")),
+        _add_node(net, n, label=labels[n] or " ", title=tip, x=x, y=y, color=colour, size=node_size(d.get("parameters")),
                      shape="dot" if d["kind"] == "model" else "square", physics=False,
                      borderWidth=4 if n == focus_iri else (1 if d.get("parameters") else 2.5), font={"size": 14})
         cards[n] = {
@@ -192,7 +192,7 @@ def render_html(
     for u, v, _k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
         name, style = edge_style(d["kind"], d["relation"])
         styles[name] = style
-        net.add_edge(u, v, title=d["relation"], color=style["color"], dashes=style["dashes"], width=style["width"],
+        _add_edge(net, u, v, title=d["relation"], color=style["color"], dashes=style["dashes"], width=style["width"],
                      relation=name,
                      arrows="to", kind=d["kind"])
     net.set_options(json.dumps({
@@ -217,6 +217,24 @@ def render_html(
     if "<title>" in html:
         return html.replace("<title>", f"<title>{_escape(title)}", 1)
     return html.replace("<head>", f"<head>\n<title>{_escape(title)}</title>", 1)
+
+
+def _add_node(net: Any, n_id: str, *, shape: str, label: str, **options: Any) -> None:
+    """pyvis's add_node without its check of every earlier node (quadratic at 20,000 nodes):
+    the network's nodes are unique already."""
+    from pyvis.node import Node
+
+    node = Node(n_id, shape, label=label, font_color=net.font_color, **options)
+    net.nodes.append(node.options)
+    net.node_ids.append(n_id)
+    net.node_map[n_id] = node.options
+
+
+def _add_edge(net: Any, source: str, to: str, **options: Any) -> None:
+    """pyvis's add_edge without its scan of every node for both ends (the ends are in the view)."""
+    from pyvis.edge import Edge
+
+    net.edges.append(Edge(source, to, net.directed, **options).options)
 
 
 def check_view(g: Any, filters: Filters | None) -> None:
