@@ -171,6 +171,8 @@ class _Store(http.server.BaseHTTPRequestHandler):
 
     def do_PUT(self) -> None:  # noqa: N802
         expected = "Basic " + base64.b64encode(b"curator:s3cret").decode()
+        if self.headers.get("Authorization") == "Bearer t0ken":
+            expected = "Bearer t0ken"
         length = int(self.headers.get("Content-Length", 0))
         self.rfile.read(length)
         if self.headers.get("Authorization") != expected:
@@ -208,3 +210,25 @@ def test_push_with_basic_authentication(mini_out: Path, auth_store: str) -> None
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert _Store.received and _Store.received[-1][1] > 1000
+
+
+def test_push_with_a_bearer_token(mini_out: Path, auth_store: str) -> None:
+    env = dict(os.environ, MMKG_BUILD=str(mini_out), MMKG_PUSH_TOKEN="t0ken")
+    env.pop("MMKG_PUSH_PASSWORD", None)
+    done = subprocess.run([sys.executable, "-m", "mmkg", "push", "--store", auth_store], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "t0ken" not in done.stdout + done.stderr  # never echoed
+
+
+def test_serve_on_a_port_in_use_is_one_line(mini_out: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = dict(os.environ, MMKG_BUILD=str(mini_out))
+        proc = subprocess.run([sys.executable, "-m", "mmkg", "serve", "--port", str(port)], env=env,
+                              capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if not line.startswith("serving ")]
+    assert len(lines) == 1 and lines[0].startswith("mmkg: error:"), proc.stderr

@@ -109,14 +109,16 @@ def _parse(data: bytes, form: str, url: str, *, turtle: bool = False) -> Result:
 
 
 def push(store_url: str, ntriples: Path, *, graph: str | None = None, timeout: float = 120.0,
-         auth: tuple[str, str] | None = None) -> int:
-    """Replace a graph of a remote store with the built graph (Graph Store Protocol PUT),
-    with HTTP basic authentication when ``auth`` is (user, password)."""
+         auth: tuple[str, str] | None = None, token: str | None = None) -> int:
+    """Replace a graph of a remote store with the built graph (Graph Store Protocol PUT), with
+    HTTP Basic or Digest authentication when ``auth`` is (user, password), or a bearer ``token``."""
     if not re.match(r"^https?://", store_url):
         raise InputError(f"not an http(s) store URL: {store_url!r}")
     target = store_url + ("&" if "?" in store_url else "?") + (f"graph={urllib.parse.quote(graph, safe='')}" if graph else "default")
     data = ntriples.read_bytes()
     headers = {"Content-Type": "application/n-triples"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     req = urllib.request.Request(target, data=data, method="PUT", headers=headers)
     opener = urllib.request.build_opener()
     if auth is not None:
@@ -129,7 +131,8 @@ def push(store_url: str, ntriples: Path, *, graph: str | None = None, timeout: f
         with opener.open(req, timeout=timeout) as resp:
             return int(resp.status)
     except urllib.error.HTTPError as err:
-        hint = " (give --user and $MMKG_PUSH_PASSWORD)" if err.code in (401, 403) and auth is None else ""
+        hint = (" (give --user and $MMKG_PUSH_PASSWORD, or $MMKG_PUSH_TOKEN)"
+                if err.code in (401, 403) and auth is None and not token else "")
         raise RemoteError(f"{store_url} refused the graph: HTTP {err.code} {err.reason}{hint}") from None
     except RETRYABLE as err:
         raise RemoteError(f"cannot reach {store_url}: {getattr(err, 'reason', err)}") from None

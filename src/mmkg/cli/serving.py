@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     g = sub.add_parser("push", help="load the built graph into a remote store (Graph Store Protocol)", epilog=EPILOG)
     g.add_argument("--store", required=True, metavar="URL", help="graph store endpoint, e.g. http://127.0.0.1:7878/store")
     g.add_argument("--graph", help="named graph IRI (default: the default graph)")
-    g.add_argument("--user", help="user name for HTTP basic authentication (password from $MMKG_PUSH_PASSWORD)")
+    g.add_argument("--user", help="user name for HTTP Basic or Digest authentication (password from "
+                   "$MMKG_PUSH_PASSWORD); a bearer token comes from $MMKG_PUSH_TOKEN")
     g.add_argument("--build", type=Path, help="build folder (default: build/, or $MMKG_BUILD)")
     g.set_defaults(func=cmd_push)
 
@@ -68,6 +69,6 @@ def cmd_push(args: argparse.Namespace) -> int:
         if password is None:
             raise InputError("--user needs the password in $MMKG_PUSH_PASSWORD")
         auth = (args.user, password)
-    status = push(args.store, run / "mmkg.nt", graph=args.graph, auth=auth)
+    status = push(args.store, run / "mmkg.nt", graph=args.graph, auth=auth, token=os.environ.get("MMKG_PUSH_TOKEN"))
     print(f"pushed {run / 'mmkg.nt'} to {args.store} (HTTP {status})")
     return EXIT_OK
