@@ -56,3 +56,26 @@ def test_compare_lists_facts_and_shared_results(mini_build: Path) -> None:
 @pytest.mark.parametrize(("text", "value"), [("10B", 10**10), ("350M", 350 * 10**6), ("1.5B", 1_500_000_000), ("7000", 7000)])
 def test_sizes_parse(text: str, value: int) -> None:
     assert parse_size(text) == value
+
+
+@pytest.mark.parametrize("suffix", ["svg", "png"])
+def test_leaderboard_plot_is_a_real_picture(mini_build: Path, tmp_path: Path, suffix: str) -> None:
+    """--plot renders the leaderboard's points, labelled with the checkpoints' names."""
+    import struct
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / f"board.{suffix}"
+    env = dict(os.environ, MMKG_BUILD=str(mini_build))
+    proc = subprocess.run([sys.executable, "-m", "mmkg", "leaderboard", "bench-q", "--plot", str(out)],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "plotted" in proc.stderr
+    data = out.read_bytes()
+    if suffix == "svg":
+        root = ET.fromstring(data)
+        text = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
+        assert "beta-large" in text and "best value over time" in text
+    else:
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", data[16:24])
+        assert width > 1000 and height > 500

@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--open-weights", action="store_true", help="only models whose weights are public")
     p.add_argument("-f", "--format", default="table", choices=list(TABLE_FORMATS), help="output format")
     p.add_argument("-o", "--out", help="write to FILE (atomically) instead of stdout")
+    p.add_argument("--plot", metavar="FILE", help="also draw best value over time and value against size (.svg or .png)")
     p.set_defaults(func=cmd_leaderboard)
 
     c = sub.add_parser("compare", help="models side by side: modalities, components, data, sizes, licence, results",
@@ -43,7 +44,17 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
             params[name] = str(value)
     if args.open_weights:
         params["openWeights"] = "true"
-    write(render(run_query("leaderboard", params=params), args.format), args.out)
+    table = run_query("leaderboard", params=params)
+    write(render(table, args.format), args.out)
+    if args.plot:
+        import sys
+
+        from mmkg.plots import plot_leaderboard
+
+        rows = getattr(table, "rows", [])
+        metric = rows[0][table.variables.index("metric")] if rows else None
+        lower = bool(metric is not None and run_query(f"ASK {{ <{metric.value}> mmkg:higherIsBetter false }}"))
+        print(plot_leaderboard(table, args.plot, benchmark=args.benchmark, higher_is_better=not lower), file=sys.stderr)
     return EXIT_OK
 
 
