@@ -50,7 +50,7 @@ def plot_leaderboard(table: Any, path: str | Path, *, benchmark: str, higher_is_
                      for v in first if v is not None)
     plt.rcParams["svg.fonttype"] = "none"  # labels stay text in the SVG
     fig, (timeline, sizes) = plt.subplots(1, 2, figsize=(13, 5.5))
-    dated = sorted((p for p in points if p[3] is not None), key=lambda p: p[3])
+    dated = sorted((p for p in points if p[3] is not None), key=lambda p: p[3] or 0.0)
     timeline.scatter([p[3] for p in dated], [p[1] for p in dated], s=14, color="#332288")
     best: list[tuple[float, float]] = []
     for label, value, _, when in dated:

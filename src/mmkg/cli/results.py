@@ -51,8 +51,11 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
         from mmkg.plots import plot_leaderboard
 
-        rows = getattr(table, "rows", [])
-        metric = rows[0][table.variables.index("metric")] if rows else None
+        from mmkg.store import Table
+
+        if not isinstance(table, Table):
+            raise InputError("the leaderboard query did not give a table")
+        metric = table.rows[0][table.variables.index("metric")] if table.rows else None
         lower = bool(metric is not None and run_query(f"ASK {{ <{metric.value}> mmkg:higherIsBetter false }}"))
         print(plot_leaderboard(table, args.plot, benchmark=args.benchmark, higher_is_better=not lower), file=sys.stderr)
     return EXIT_OK
