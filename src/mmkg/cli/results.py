@@ -50,7 +50,6 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         import sys
 
         from mmkg.plots import plot_leaderboard
-
         from mmkg.store import Table
 
         if not isinstance(table, Table):
