@@ -109,3 +109,19 @@ def test_no_module_shadows_a_public_verb() -> None:
             importlib.import_module(info.name)
     for verb in mmkg.__all__:
         assert callable(getattr(mmkg, verb)), f"mmkg.{verb} is shadowed by a module"
+
+
+def test_csv_export_names_both_files(mini_build: Path, tmp_path: Path) -> None:
+    env = dict(os.environ, MMKG_BUILD=str(mini_build))
+    out = tmp_path / "beta.csv"
+    proc = subprocess.run([sys.executable, "-m", "mmkg", "export", "lineage", "Beta", "-f", "csv", "-o", str(out)],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{tmp_path / 'beta.nodes.csv'} and {tmp_path / 'beta.edges.csv'}" in proc.stderr
+    assert (tmp_path / "beta.nodes.csv").is_file() and (tmp_path / "beta.edges.csv").is_file()
+
+
+def test_serve_help_shows_the_defaults() -> None:
+    proc = subprocess.run([sys.executable, "-m", "mmkg", "serve", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0
+    assert "(default: 8000)" in proc.stdout and "(default: 127.0.0.1)" in proc.stdout
