@@ -153,8 +153,15 @@ def to_rdflib(triples: Iterable[ox.Triple]) -> Any:
     from rdflib import Graph
 
     graph = Graph()
-    for t in triples:
-        graph.add((_rd(t.subject), _rd(t.predicate), _rd(t.object)))
+    memo: dict[Any, Any] = {}  # the same term recurs thousands of times; convert it once
+
+    def rd(term: Any) -> Any:
+        found = memo.get(term)
+        if found is None:
+            found = memo[term] = _rd(term)
+        return found
+
+    graph.addN((rd(t.subject), rd(t.predicate), rd(t.object), graph) for t in triples)
     return graph
 
 
