@@ -174,3 +174,20 @@ def test_load_smoke(mini_build: Path) -> None:
     assert report.failures == []
     assert report.requests > 30
     assert max(report.memory_mb) < 4 * min(report.memory_mb)
+
+
+def test_answer_cache_evicts_least_recently_used() -> None:
+    from mmkg.server import AnswerCache
+    from mmkg.workers import Answer
+
+    cache = AnswerCache(limit=800)
+    for key in ("a", "b", "c"):
+        cache.put(key, Answer(200, "text/plain", b"x" * 90))
+    assert cache.get("a") is not None  # a is now the most recently used
+    for key in ("d", "e", "f", "g", "h", "i"):
+        cache.put(key, Answer(200, "text/plain", b"x" * 90))
+    assert cache.size <= 800
+    assert cache.get("a") is None or cache.get("b") is None
+    assert cache.get("i") is not None
+    cache.put("huge", Answer(200, "text/plain", b"x" * 500))  # more than an eighth of the budget: never kept
+    assert cache.get("huge") is None

@@ -3,6 +3,7 @@ served by waitress). Queries run in worker processes with a time limit and a res
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ class ServerConfig:
     allow_service: list[str] = field(default_factory=list)
     max_response_bytes: int = 16 * 1024 * 1024
     max_memory_mb: int = 2048
+    cache_bytes: int = 64 * 1024 * 1024
 
 
 def _negotiate(accept: str, table: dict[str, str], default: str) -> str:
@@ -56,6 +58,39 @@ def _negotiate(accept: str, table: dict[str, str], default: str) -> str:
         if mime in table and q > best_q:
             best, best_q = table[mime], q
     return best
+
+
+class AnswerCache:
+    """Answers by request, least recently used first out, up to ``limit`` bytes of bodies. The
+    served build never changes under a server, so a repeated request gets the same answer."""
+
+    def __init__(self, limit: int) -> None:
+        import threading
+        from collections import OrderedDict
+
+        self.limit, self.size = limit, 0
+        self._items: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: str, answer: Any) -> None:
+        size = len(answer.body) + len(key)
+        if size > self.limit // 8:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = answer
+            self.size += size
+            while self.size > self.limit and self._items:
+                old_key, old = self._items.popitem(last=False)
+                self.size -= len(old.body) + len(old_key)
 
 
 def create_app(config: ServerConfig) -> Any:
@@ -120,10 +155,17 @@ def create_app(config: ServerConfig) -> Any:
             return reply(400, str(err))
         return None
 
+    cache = AnswerCache(config.cache_bytes)
+
     def run(job: dict) -> Response:
         table_fmt, graph_fmt = formats()
         job.update(table_format=table_fmt, graph_format=graph_fmt, cap=config.max_rows, max_bytes=config.max_response_bytes)
-        answer = pool.run(job)
+        key = json.dumps(job, sort_keys=True)
+        answer = cache.get(key)
+        if answer is None:
+            answer = pool.run(job)
+            if answer.status == 200:
+                cache.put(key, answer)
         return reply(answer.status, answer.body, answer.content_type)
 
     @app.after_request

@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-memory-mb", type=bounded(int, 64), default=2048,
                    help="address-space limit of each query worker, in MiB")
     p.add_argument("--workers", type=bounded(int, 1, 64), default=2, help="query worker processes")
+    p.add_argument("--cache-mb", type=bounded(int, 0, 65536), default=64,
+                   help="memory for answers to repeated requests (the served build never changes); 0 turns it off")
     p.add_argument("--cors-origin", default="*", help="Access-Control-Allow-Origin value; '' turns CORS off")
     p.add_argument("--allow-service", action="append", default=[], metavar="URL",
                    help="allow federated SERVICE calls to this endpoint (off by default)")
@@ -47,7 +49,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = ServerConfig(run_dir=run, host=args.host, port=args.port, timeout=args.timeout, max_rows=args.max_rows,
                           max_request_bytes=args.max_request_bytes, workers=args.workers,
                           cors_origin=args.cors_origin or None, allow_service=args.allow_service,
-                          max_response_bytes=args.max_response_bytes, max_memory_mb=args.max_memory_mb)
+                          max_response_bytes=args.max_response_bytes, max_memory_mb=args.max_memory_mb,
+                          cache_bytes=args.cache_mb * 1024 * 1024)
     print(f"serving {run} at http://{args.host}:{args.port}/ (SPARQL at /sparql); Ctrl-C stops", file=sys.stderr, flush=True)
     serve(config)
     return EXIT_OK
