@@ -77,7 +77,7 @@ def test_dry_run_prints_and_writes_nothing(mini_build: Path, wikidata: str, tmp_
     out = tmp_path / "wikidata.ttl"
     proc = link(mini_build, out, wikidata, "--dry-run")
     assert proc.returncode == 0, proc.stderr
-    assert f"+ {P}arxiv-0000-00001 Q101" in proc.stdout
+    assert f"+ {P}arxiv-0000-00001 wikidataId Q101" in proc.stdout
     assert not out.exists()
 
 

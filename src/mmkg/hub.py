@@ -183,63 +183,26 @@ def read(hub: Hub, points: list[Checkpoint], owner: dict[str, str], *, descendan
 
 def render(outcome: HubOutcome, *, endpoint: str, today: dt.date, previous: Path | None = None) -> str:
     """Canonical Turtle; a card whose facts did not change keeps its first retrieval date."""
-    from rdflib import BNode, Graph, Literal, URIRef
-    from rdflib.namespace import RDF, RDFS
+    from mmkg.linkfile import LinkFile
+    from mmkg.namespaces import ONTOLOGY_IRI as mm
 
-    from mmkg.namespaces import DCT, ONTOLOGY_IRI
-    from mmkg.turtle import canonical, parse_file
-
-    mm = ONTOLOGY_IRI
-    old_dates: dict[tuple[str, str], str] = {}
-    if previous is not None and previous.is_file():
-        old = parse_file(previous)
-        for entity, block in old.subject_objects(URIRef(mm + "evidence")):
-            locator = old.value(block, URIRef(mm + "locator"))
-            seen = sorted(f"{p}={o}" for p, o in old.predicate_objects(block) if str(p) != mm + "locator")
-            if locator is not None:
-                old_dates[(str(entity), "|".join(seen))] = str(locator)
-    g = Graph()
+    out = LinkFile(previous)
+    base = endpoint.rstrip("/")
     for iri, card in sorted(outcome.cards.items()):
-        page = URIRef(f"{endpoint.rstrip('/')}/{card.hf_id}")
-        blocks: list[list[tuple[str, str]]] = []
-        general: list[tuple[str, str]] = [(mm + "licence", card.licence), (mm + "hubPipelineTag", card.pipeline_tag),
+        page = f"{base}/{card.hf_id}"
+        general = [(mm + "licence", card.licence), (mm + "hubPipelineTag", card.pipeline_tag),
                    (mm + "hubLibrary", card.library)] + [(mm + "hubArxivReference", a) for a in card.arxiv]
-        blocks.append([(p, v) for p, v in general if v])
-        for base, relation in card.base_models:
-            blocks.append([(mm + "hubBaseModel", base)] + ([(mm + "hubBaseRelation", relation)] if relation else []))
+        blocks = [[(p, v) for p, v in general if v]]
+        blocks += [[(mm + "hubBaseModel", b)] + ([(mm + "hubBaseRelation", r)] if r else []) for b, r in card.base_models]
+        locator = f"model card metadata read through {base}/api/models/{card.hf_id} on {today.isoformat()}"
         for facts in blocks:
-            if not facts:
-                continue
-            block = BNode()
-            g.add((URIRef(iri), URIRef(mm + "evidence"), block))
-            g.add((block, URIRef(DCT + "source"), page))
-            for p, v in facts:
-                g.add((block, URIRef(p), Literal(v)))
-            key = "|".join(sorted([f"{DCT}source={page}", *(f"{p}={v}" for p, v in facts)]))
-            fresh = f"model card metadata read through {endpoint.rstrip('/')}/api/models/{card.hf_id} on {today.isoformat()}"
-            g.add((block, URIRef(mm + "locator"), Literal(old_dates.get((iri, key), fresh))))
-        doc = BNode()
-        g.add((page, RDF.type, URIRef(mm + "WebDocument")))
-        g.add((page, RDFS.label, Literal(f"Hugging Face model card: {card.hf_id}")))
-        g.add((page, URIRef(mm + "evidence"), doc))
-        g.add((doc, URIRef(DCT + "source"), page))
-        g.add((doc, URIRef(mm + "locator"), Literal(f"read through the Hub API at {endpoint.rstrip('/')}")))
-    return canonical(g)
+            if facts:
+                out.claim(iri, page, facts, locator=locator)
+        out.page(page, f"Hugging Face model card: {card.hf_id}", f"read through the Hub API at {base}")
+    return out.text()
 
 
 def fact_lines(text: str) -> set[str]:
-    """``entity property value`` for every fact in an evidence block of ``text`` (no locators)."""
-    if not text.strip():
-        return set()
-    from rdflib import URIRef
+    from mmkg.linkfile import facts_of
 
-    from mmkg.namespaces import ONTOLOGY_IRI
-    from mmkg.turtle import parse_text
-
-    g = parse_text(text, name="links")
-    out = set()
-    for entity, block in g.subject_objects(URIRef(ONTOLOGY_IRI + "evidence")):
-        for p, o in g.predicate_objects(block):
-            if str(p) not in (ONTOLOGY_IRI + "locator", "http://purl.org/dc/terms/source"):
-                out.add(f"{entity} {str(p).rsplit('#', 1)[-1]} {o}")
-    return out
+    return facts_of(text)

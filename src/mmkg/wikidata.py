@@ -220,58 +220,22 @@ def _models(client: Client, paper_items: set[str]) -> list[dict[str, str]]:
 
 def render(outcome: Outcome, *, endpoint: str, today: dt.date, previous: Path | None = None) -> str:
     """The canonical Turtle of the links; a link already in ``previous`` keeps its first retrieval."""
-    from rdflib import BNode, Graph, Literal, URIRef
-    from rdflib.namespace import RDF, RDFS
+    from mmkg.linkfile import LinkFile
+    from mmkg.namespaces import ONTOLOGY_IRI
 
-    from mmkg.namespaces import DCT, ONTOLOGY_IRI
-    from mmkg.turtle import canonical, parse_file
-
-    mm = ONTOLOGY_IRI
-    kept: dict[tuple[str, str], str] = {}
-    if previous is not None and previous.is_file():
-        old = parse_file(previous)
-        for block in old.subjects(URIRef(mm + "wikidataId"), None):
-            qid_, found = old.value(block, URIRef(mm + "wikidataId")), old.value(block, URIRef(mm + "locator"))
-            for entity in old.subjects(URIRef(mm + "evidence"), block):
-                kept[(str(entity), str(qid_))] = str(found)
-    g = Graph()
+    out = LinkFile(previous)
     for link in outcome.links:
-        item = URIRef(ENTITY + link.qid)
-        locator: str = kept.get((link.iri, link.qid)) or f"matched by {link.how} at {endpoint} on {today.isoformat()}"
-        block = BNode()
-        g.add((URIRef(link.iri), URIRef(mm + "evidence"), block))
-        g.add((block, URIRef(DCT + "source"), item))
-        g.add((block, URIRef(mm + "locator"), Literal(locator)))
-        g.add((block, URIRef(mm + "wikidataId"), Literal(link.qid)))
-        g.add((block, RDFS.comment, Literal("query: " + " ".join(link.query.split()))))
-        doc = BNode()
-        g.add((item, RDF.type, URIRef(mm + "WebDocument")))
-        g.add((item, RDFS.label, Literal(f"Wikidata item {link.qid}")))
-        g.add((item, URIRef(mm + "evidence"), doc))
-        g.add((doc, URIRef(DCT + "source"), item))
-        g.add((doc, URIRef(mm + "locator"), Literal(f"item retrieved through {endpoint}")))
-    return canonical(g)
+        item = ENTITY + link.qid
+        out.claim(link.iri, item, [(ONTOLOGY_IRI + "wikidataId", link.qid)],
+                  locator=f"matched by {link.how} at {endpoint} on {today.isoformat()}",
+                  comment="query: " + " ".join(link.query.split()))
+        out.page(item, f"Wikidata item {link.qid}", f"item retrieved through {endpoint}")
+    return out.text()
 
 
 def changes(old: str, new: str) -> list[str]:
-    """What a run would change, one line per linked entity (for --dry-run and the summary)."""
-    def pairs(text: str) -> set[tuple[str, str]]:
-        if not text.strip():
-            return set()
-        from mmkg.turtle import parse_text
+    """What a run would change, one line per fact (for --dry-run and the summary)."""
+    from mmkg.linkfile import facts_of
 
-        g = parse_text(text, name="wikidata links")
-        from rdflib import URIRef
-
-        from mmkg.namespaces import ONTOLOGY_IRI
-
-        out = set()
-        for block, qid in g.subject_objects(URIRef(ONTOLOGY_IRI + "wikidataId")):
-            for entity in g.subjects(URIRef(ONTOLOGY_IRI + "evidence"), block):
-                out.add((str(entity), str(qid)))
-        return out
-
-    before, after = pairs(old), pairs(new)
-    lines = [f"+ {e} {q}" for e, q in sorted(after - before)]
-    lines += [f"- {e} {q}" for e, q in sorted(before - after)]
-    return lines
+    before, after = facts_of(old), facts_of(new)
+    return [f"+ {x}" for x in sorted(after - before)] + [f"- {x}" for x in sorted(before - after)]
