@@ -67,6 +67,7 @@ def measure_embedded(store_path: Path, binds: dict[str, str], runs: int) -> dict
     import pyoxigraph as ox
 
     from mmkg.bench import _queries
+    from mmkg.sparqltext import inject_values
     from mmkg.store import Store
 
     bare = ox.Store.read_only(str(store_path))
@@ -75,8 +76,10 @@ def measure_embedded(store_path: Path, binds: dict[str, str], runs: int) -> dict
     for name, text in _queries().items():
         subs = {ox.Variable(k): ox.NamedNode(v) for k, v in binds.items() if f"?{k}" in text}
 
-        def run_bare(text: str = text, subs: dict = subs) -> None:
-            res = bare.query(text, substitutions=subs or None)
+        inline = inject_values(text, {k.value: v for k, v in subs.items()}) if subs else text
+
+        def run_bare(text: str = inline) -> None:  # the same query text the mmkg path runs
+            res = bare.query(text)
             if not isinstance(res, ox.QueryBoolean):
                 for row in res:
                     for term in row:
@@ -111,7 +114,7 @@ def measure_served(store_path: Path, nt: Path, binds: dict[str, str], runs: int,
     env = {"PATH": "/usr/bin:/bin"}
     code = ("import sys; from pathlib import Path; from mmkg.server import ServerConfig, serve; "
             f"serve(ServerConfig(run_dir=Path({str(run)!r}), port={p1}, workers=2, timeout=120, max_rows=10**9, "
-            "max_response_bytes=2**31))")
+            "max_response_bytes=2**31, cache_bytes=0))")
     mine = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**env, "PYTHONPATH": str(ROOT / "src")})
     theirs = subprocess.Popen([exe, "serve-read-only", "--location", str(ox_dir), "--bind", f"127.0.0.1:{p2}"],

@@ -232,6 +232,9 @@ def build(
                 "violations": len(report.violations),
             }
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+            from mmkg.names import NameIndex
+
+            NameIndex.build(store).save(staging / "names.json")
             os.replace(staging, run)
             _point(out / "current", Path("runs") / run.name)
             for name in ("mmkg.ttl", "mmkg.nt"):

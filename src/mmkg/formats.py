@@ -7,7 +7,6 @@ import csv
 import io
 import json
 from typing import Literal as L
-from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
 
@@ -31,6 +30,12 @@ MEDIA_TYPES = {
     "rdfxml": "application/rdf+xml",
 }
 XSD = "http://www.w3.org/2001/XMLSchema#"
+_XML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+
+
+def escape(text: str) -> str:
+    """XML text and attribute escaping (xml.sax.saxutils would load urllib on every start)."""
+    return text.translate(_XML)
 
 
 def short(term: Term | None) -> str:

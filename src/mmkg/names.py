@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from mmkg.errors import InputError, UnknownNameError
 from mmkg.namespaces import ID_BASE, ONTOLOGY_IRI, PREFIXES, shorten
@@ -42,12 +43,31 @@ class NameIndex:
         cached = getattr(store, "_name_index", None)
         if isinstance(cached, NameIndex):
             return cached
-        index = cls.build(store)
+        saved = getattr(store, "saved_names", None)
+        index = cls.load(saved) if saved is not None and saved.is_file() else cls.build(store)
         try:
             store._name_index = index  # type: ignore[attr-defined]
         except AttributeError:
             pass
         return index
+
+    def save(self, path: Path) -> None:
+        """Write the index beside a built store, so each process reads it instead of building it."""
+        import json
+
+        data = {"by_key": {k: {i: sorted(c) for i, c in v.items()} for k, v in self.by_key.items()},
+                "display": self.display, "by_iri": {i: sorted(c) for i, c in self.by_iri.items()},
+                "paper_aliases": {k: sorted(v) for k, v in self.paper_aliases.items()}}
+        path.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> NameIndex:
+        import json
+
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(by_key={k: {i: set(c) for i, c in v.items()} for k, v in data["by_key"].items()},
+                   display=data["display"], by_iri={i: set(c) for i, c in data["by_iri"].items()},
+                   paper_aliases={k: set(v) for k, v in data["paper_aliases"].items()})
 
     @classmethod
     def build(cls, store: object) -> NameIndex:

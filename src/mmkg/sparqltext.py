@@ -8,6 +8,7 @@ every pattern of that group exactly as a binding does.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -88,5 +89,13 @@ def inject_values(text: str, bindings: Mapping[str, ox.NamedNode | ox.BlankNode 
     """``text`` with the bindings as a VALUES block at the head of its WHERE group."""
     if not bindings:
         return text
+    return _inject(text, tuple(sorted(bindings.items(), key=lambda kv: kv[0])))
+
+
+@functools.lru_cache(maxsize=1024)
+def _inject(text: str, items: tuple[tuple[str, ox.NamedNode | ox.BlankNode | ox.Literal], ...]) -> str:
+    """The work of inject_values, remembered: the same named query with the same parameters
+    is asked again and again."""
+    bindings = dict(items)
     at = where_group_start(text)
     return text[:at] + values_block(bindings) + text[at:]
