@@ -6,8 +6,12 @@ import os
 import shutil
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from mmkg.builder import BuildReport
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -36,6 +40,18 @@ def mini_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     report = build(graph=MINI, out=out, progress=None)
     assert report.ok, [v.line() for v in report.violations]
     return out
+
+
+def build_mini_with(factory: pytest.TempPathFactory, name: str, *extra: Path, reason: bool = True) -> tuple[Path, BuildReport]:
+    """The fixture graph plus ``extra`` Turtle files, built into a fresh folder: (folder, report)."""
+    from mmkg.builder import build
+
+    graph = factory.mktemp(f"{name}-graph")
+    shutil.copytree(MINI, graph, dirs_exist_ok=True)
+    for path in extra:
+        shutil.copy(path, graph / path.name)
+    out = factory.mktemp(f"{name}-build")
+    return out, build(graph=graph, out=out, reason=reason, progress=None)
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from browser import chromium, chromium_path, open_page
+from conftest import build_mini_with
 from mmkg.builder import build, open_built, stale_reason
 from mmkg.errors import InputError, MmkgError, RemoteError
 from servers import mmkg_server
@@ -29,11 +30,7 @@ FIX = Path(__file__).parent / "fixtures"
 
 @pytest.fixture(scope="module")
 def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    graph = tmp_path_factory.mktemp("hostile-graph")
-    shutil.copytree(FIX / "mini", graph, dirs_exist_ok=True)
-    shutil.copy(FIX / "hostile" / "script-label.ttl", graph / "script-label.ttl")
-    out = tmp_path_factory.mktemp("hostile-build")
-    build(graph=graph, out=out, progress=None)
+    out, _ = build_mini_with(tmp_path_factory, "hostile", FIX / "hostile" / "script-label.ttl")
     return out
 
 

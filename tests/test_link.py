@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import build_mini_with
 from servers import free_port, oxigraph_server
 
 pytestmark = pytest.mark.server
@@ -35,10 +36,23 @@ def wikidata(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base + "/query"
 
 
-def link(build: Path, out: Path, endpoint: str, *extra: str) -> subprocess.CompletedProcess[str]:
+def run_link(service: str, build: Path, out: Path, endpoint: str, *extra: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, MMKG_BUILD=str(build))
-    return subprocess.run([sys.executable, "-m", "mmkg", "link", "wikidata", "--endpoint", endpoint, "-o", str(out),
+    env.pop("HF_ENDPOINT", None)
+    return subprocess.run([sys.executable, "-m", "mmkg", "link", service, "--endpoint", endpoint, "-o", str(out),
                            *extra], capture_output=True, text=True, env=env, timeout=120)
+
+
+def link(build: Path, out: Path, endpoint: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_link("wikidata", build, out, endpoint, *extra)
+
+
+def fails_and_keeps(proc: subprocess.CompletedProcess[str], out: Path, kept: str) -> None:
+    """A failed link run: one line on stderr, exit 2, the output file as it was, no part file."""
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("mmkg: error:"), proc.stderr
+    assert out.read_text() == kept
+    assert not list(out.parent.glob(".*.part"))
 
 
 def linked(out: Path) -> set[tuple[str, str]]:
@@ -156,10 +170,7 @@ def test_timeouts_and_malformed_answers_change_nothing(mini_build: Path, flaky: 
     out = tmp_path / "wikidata.ttl"
     out.write_text("# kept as it was\n")
     proc = link(mini_build, out, flaky.url, "--timeout", "1", "--retries", "1")  # type: ignore[attr-defined]
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("mmkg: error:")
-    assert out.read_text() == "# kept as it was\n"
-    assert not list(tmp_path.glob(".*.part"))
+    fails_and_keeps(proc, out, "# kept as it was\n")
 
 
 def test_no_match_writes_an_empty_file(mini_build: Path, tmp_path: Path) -> None:
@@ -232,13 +243,7 @@ class _Hub(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def hub_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from mmkg.builder import build
-
-    graph = tmp_path_factory.mktemp("hub-graph")
-    shutil.copytree(FIX / "mini", graph, dirs_exist_ok=True)
-    shutil.copy(FIX / "hub" / "checkpoints.ttl", graph / "checkpoints.ttl")
-    out = tmp_path_factory.mktemp("hub-build")
-    report = build(graph=graph, out=out, reason=False, progress=None)
+    out, report = build_mini_with(tmp_path_factory, "hub", FIX / "hub" / "checkpoints.ttl", reason=False)
     assert report.ok, [v.line() for v in report.violations]
     return out
 
@@ -256,10 +261,7 @@ def hub() -> Iterator[type[_Hub]]:
 
 
 def link_hub(build: Path, out: Path, endpoint: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, MMKG_BUILD=str(build))
-    env.pop("HF_ENDPOINT", None)
-    return subprocess.run([sys.executable, "-m", "mmkg", "link", "huggingface", "--endpoint", endpoint, "-o", str(out),
-                           *extra], capture_output=True, text=True, env=env, timeout=120)
+    return run_link("huggingface", build, out, endpoint, *extra)
 
 
 def test_hub_cards_become_checkpoint_facts(hub_build: Path, hub: type[_Hub], tmp_path: Path) -> None:
@@ -294,6 +296,4 @@ def test_hub_timeouts_and_malformed_answers_change_nothing(hub_build: Path, hub:
     out = tmp_path / "huggingface.ttl"
     out.write_text("# kept\n")
     proc = link_hub(hub_build, out, hub.url, "--timeout", "1", "--retries", "1")  # type: ignore[attr-defined]
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("mmkg: error:"), proc.stderr
-    assert out.read_text() == "# kept\n"
+    fails_and_keeps(proc, out, "# kept\n")

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from mmkg.errors import InputError
 from mmkg.formats import short
 from mmkg.names import NameIndex
-from mmkg.queries import NamedQuery, get, library, looks_like_name
+from mmkg.queries import NamedQuery, get, library, looks_like_name, near_names
 from mmkg.resources import build_query, source_files
 from mmkg.rows import Rows
 from mmkg.store import Result, Table, Term
@@ -54,16 +54,9 @@ def resolve_query(query: str) -> tuple[str, NamedQuery | None]:
         return path.read_text(encoding="utf-8"), None
     if not _SPARQL_START.match(query) and "{" not in query and len(query) < 100:
         slug = re.sub(r"[^a-z0-9]+", "-", query.lower()).strip("-")
-        hint = f"did you mean {slug}?" if slug in library() else _near_names(slug)
+        hint = f"did you mean {slug}?" if slug in library() else near_names(slug)
         raise InputError(f"no named query {query!r}; {hint}")
     return query, None
-
-
-def _near_names(slug: str) -> str:
-    import difflib
-
-    near = difflib.get_close_matches(slug, list(library()), n=5, cutoff=0.4)
-    return f"did you mean {', '.join(near)}?" if near else "'mmkg query --list' shows them all"
 
 
 def bind(named: NamedQuery | None, params: Mapping[str, str], backend: Backend) -> dict[str, Term]:

@@ -15,7 +15,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,9 +106,9 @@ def assemble(
     t = report.timings
     report.files = len(files)
     with _step("parse", t, progress):
-        for path in files:
-            from mmkg.turtle import check_syntax  # rdflib: loaded only when a build runs
+        from mmkg.turtle import check_syntax  # rdflib: loaded only when a build runs
 
+        for path in files:
             check_syntax(path)
         store = Store.memory()
         for path in files:
@@ -255,13 +255,20 @@ def _point(link: Path, target: Path) -> None:
 
 
 @contextmanager
-def _lock(out: Path) -> Iterator[None]:
-    with open(out / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+def _flocked(path: Path, how: int) -> Iterator[None]:
+    """Hold a lock on ``path`` (created if missing) for the block; the kernel drops it when the
+    holder exits, however it exits."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, how)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _lock(out: Path) -> AbstractContextManager[None]:
+    """One build at a time writes into ``out``."""
+    return _flocked(out / ".lock", fcntl.LOCK_EX)
 
 
 def _clean_staging(out: Path) -> None:
@@ -281,16 +288,9 @@ def _prune(out: Path, *, keep: str, previous: int = 1) -> None:
 LEASE = ".in-use"
 
 
-@contextmanager
-def lease(run: Path) -> Iterator[None]:
-    """Hold ``run`` while it is served: builds do not delete a run with a lease (a shared lock
-    that the kernel drops when the holder exits, however it exits)."""
-    with open(run / LEASE, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def lease(run: Path) -> AbstractContextManager[None]:
+    """Hold ``run`` while it is served: builds do not delete a run with a lease (a shared lock)."""
+    return _flocked(run / LEASE, fcntl.LOCK_SH)
 
 
 def in_use(run: Path) -> bool:
@@ -312,13 +312,20 @@ def current_run(out: Path | None = None) -> Path | None:
     return link.resolve() if link.exists() else None
 
 
-def built_graph_dir(out: Path | None = None) -> Path | None:
-    """The graph folder the current build in ``out`` was made from."""
-    run = current_run(out)
+def _manifest(run: Path | None) -> dict | None:
+    """The manifest of a run, or ``None`` when there is no run or it is missing or corrupt."""
+    if run is None:
+        return None
     try:
-        recorded = json.loads((run / "manifest.json").read_text()).get("graph") if run else None
+        found = json.loads((run / "manifest.json").read_text())
     except (OSError, ValueError):
         return None
+    return found if isinstance(found, dict) else None
+
+
+def built_graph_dir(out: Path | None = None) -> Path | None:
+    """The graph folder the current build in ``out`` was made from."""
+    recorded = (_manifest(current_run(out)) or {}).get("graph")
     return Path(recorded) if recorded and Path(recorded).is_dir() else None
 
 
@@ -327,9 +334,8 @@ def stale_reason(out: Path | None = None, *, graph: Path | None = None) -> str |
     run = current_run(out)
     if run is None:
         return "no build yet"
-    try:
-        manifest = json.loads((run / "manifest.json").read_text())
-    except (OSError, ValueError):
+    manifest = _manifest(run)
+    if manifest is None:
         return "the build's manifest is missing or corrupt"
     if manifest.get("format") != FORMAT or manifest.get("mmkg") != __version__:
         return "the build was made by another version of mmkg"
@@ -355,9 +361,8 @@ def up_to_date(out: Path | None = None, *, graph: Path | None = None, reason: bo
     if stale_reason(out, graph=graph or graph_dir()) is not None:
         return None
     run = current_run(out)
-    try:
-        manifest = json.loads((run / "manifest.json").read_text()) if run else {}
-    except (OSError, ValueError):
+    manifest = _manifest(run)
+    if manifest is None:
         return None
     if manifest.get("violations", 1) or (reason and not manifest.get("reasoned")):
         return None

@@ -4,6 +4,8 @@ import their lists from here."""
 
 from __future__ import annotations
 
+#: kinds of entity a name can be asked for (``mmkg show --kind``; mmkg.names maps them to classes)
+ENTITY_KINDS: tuple[str, ...] = ("entity", "model", "paper", "dataset", "objective", "task")
 #: formats of a SELECT or ASK result
 TABLE_FORMATS: tuple[str, ...] = ("table", "csv", "tsv", "json", "xml", "md")
 #: RDF serialisations of a CONSTRUCT or DESCRIBE result

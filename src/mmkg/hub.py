@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mmkg.errors import EnvironmentProblem, InputError, RemoteError
+from mmkg.remote import retry_after
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -101,8 +102,7 @@ class Hub:
                     return None
                 if status not in (429, 503) or attempt == self.retries:
                     raise RemoteError(f"{self.endpoint} answered HTTP {status} for {what}") from None
-                header = err.response.headers.get("Retry-After") if err.response is not None else None
-                wait = min(float(header), 60.0) if header and header.replace(".", "", 1).isdigit() else delay
+                wait = retry_after(err.response.headers.get("Retry-After") if err.response is not None else None, delay)
             except _transport_errors() as err:
                 if attempt == self.retries:
                     raise RemoteError(f"cannot reach {self.endpoint} for {what}: {type(err).__name__}") from None
@@ -200,9 +200,3 @@ def render(outcome: HubOutcome, *, endpoint: str, today: dt.date, previous: Path
                 out.claim(iri, page, facts, locator=locator)
         out.page(page, f"Hugging Face model card: {card.hf_id}", f"read through the Hub API at {base}")
     return out.text()
-
-
-def fact_lines(text: str) -> set[str]:
-    from mmkg.linkfile import facts_of
-
-    return facts_of(text)

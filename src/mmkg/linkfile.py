@@ -86,3 +86,9 @@ def facts_of(text: str) -> set[str]:
             if str(p) not in (LOCATOR, COMMENT, DCT + "source"):
                 out.add(f"{entity} {str(p).rsplit('#', 1)[-1]} {o}")
     return out
+
+
+def changes(old: str, new: str) -> list[str]:
+    """What writing ``new`` over ``old`` changes, one ``+``/``-`` line per fact."""
+    before, after = facts_of(old), facts_of(new)
+    return [f"+ {x}" for x in sorted(after - before)] + [f"- {x}" for x in sorted(before - after)]

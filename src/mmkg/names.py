@@ -7,20 +7,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mmkg.choices import ENTITY_KINDS
 from mmkg.errors import InputError, UnknownNameError
 from mmkg.namespaces import ID_BASE, ONTOLOGY_IRI, PREFIXES, shorten
 from mmkg.resources import build_query
 from mmkg.store import Store, Table
 
-#: entity kinds a name can be asked for, with the class that defines them
-KIND_CLASSES: dict[str, str] = {
-    "model": ONTOLOGY_IRI + "PretrainedModel",
-    "paper": ONTOLOGY_IRI + "Paper",
-    "dataset": ONTOLOGY_IRI + "Dataset",
-    "objective": ONTOLOGY_IRI + "PretrainingObjective",
-    "task": ONTOLOGY_IRI + "DownstreamTask",
-    "entity": "",
-}
+_CLASSES = {"model": "PretrainedModel", "paper": "Paper", "dataset": "Dataset", "objective": "PretrainingObjective",
+            "task": "DownstreamTask"}
+#: entity kinds a name can be asked for, with the class that defines them ("" for any entity)
+KIND_CLASSES: dict[str, str] = {kind: ONTOLOGY_IRI + _CLASSES[kind] if kind in _CLASSES else "" for kind in ENTITY_KINDS}
 
 
 def normalise(name: str) -> str:

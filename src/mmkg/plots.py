@@ -46,8 +46,7 @@ def plot_leaderboard(table: Any, path: str | Path, *, benchmark: str, higher_is_
     first = tuple(records[0].get(k) for k in key)
     group = [r for r in records if tuple(r.get(k) for k in key) == first]
     points = [_point(r) for r in group]
-    what = ", ".join(short(v) if hasattr(v, "value") and not isinstance(v, str) else str(v)
-                     for v in first if v is not None)
+    what = ", ".join(short(v) for v in first if v is not None)
     plt.rcParams["svg.fonttype"] = "none"  # labels stay text in the SVG
     fig, (timeline, sizes) = plt.subplots(1, 2, figsize=(13, 5.5))
     dated = sorted((p for p in points if p[3] is not None), key=lambda p: p[3] or 0.0)

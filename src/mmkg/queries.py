@@ -113,11 +113,15 @@ def get(name: str) -> NamedQuery:
     lib = library()
     if name in lib:
         return lib[name]
+    raise InputError(f"unknown named query {name!r}; {near_names(name)}")
+
+
+def near_names(name: str) -> str:
+    """The hint for a name that is not a named query: the nearest names, or where to list them."""
     import difflib
 
-    near = difflib.get_close_matches(name, list(lib), n=5, cutoff=0.4)
-    hint = f"; did you mean {', '.join(near)}?" if near else "; 'mmkg query --list' shows them all"
-    raise InputError(f"unknown named query {name!r}{hint}")
+    near = difflib.get_close_matches(name, list(library()), n=5, cutoff=0.4)
+    return f"did you mean {', '.join(near)}?" if near else "'mmkg query --list' shows them all"
 
 
 def looks_like_name(text: str) -> bool:

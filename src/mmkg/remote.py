@@ -138,6 +138,14 @@ def push(store_url: str, ntriples: Path, *, graph: str | None = None, timeout: f
         raise RemoteError(f"cannot reach {store_url}: {getattr(err, 'reason', err)}") from None
 
 
+def retry_after(header: str | None, default: float) -> float:
+    """Seconds to wait before asking again: a server's Retry-After (in seconds, at most 60), else ``default``."""
+    try:
+        return max(0.0, min(float(header), 60.0)) if header is not None else default
+    except ValueError:
+        return default
+
+
 def wait_for(url: str, *, proc: object = None, seconds: float = 60.0) -> None:
     """Wait until ``url`` answers (any HTTP status), or fail when ``proc`` exits or time runs out."""
     deadline = time.monotonic() + seconds

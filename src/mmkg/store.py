@@ -62,19 +62,16 @@ class Store:
     def load(self, data: bytes, *, fmt: str = "nt", graph: str | None = None) -> None:
         rdf = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE}[fmt]
         to = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        self.__dict__.pop("_name_index", None)
-        self.saved_names = None  # the data changed: a saved index no longer describes it
+        self._changed()
         self._inner.bulk_load(data, format=rdf, to_graph=to)
 
     def load_file(self, path: Path) -> None:
         fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
-        self.__dict__.pop("_name_index", None)
-        self.saved_names = None
+        self._changed()
         self._inner.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
 
     def add(self, triples: Iterable[ox.Triple]) -> None:
-        self.__dict__.pop("_name_index", None)
-        self.saved_names = None
+        self._changed()
         self._inner.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
 
     def __len__(self) -> int:
@@ -86,6 +83,11 @@ class Store:
 
     def flush(self) -> None:
         self._inner.flush()
+
+    def _changed(self) -> None:
+        """The data changed: a name index built or saved for it no longer describes it."""
+        self.__dict__.pop("_name_index", None)
+        self.saved_names = None
 
     def optimize(self) -> None:
         self._inner.optimize()
@@ -109,13 +111,10 @@ class Store:
 
             text = inject_values(text, bindings)
         try:
-            try:
-                res = self._inner.query(text, prefixes=missing_prefixes(text))
-            except RuntimeError as err:
-                raise InputError(f"query failed: {err}") from None
+            res = self._inner.query(text, prefixes=missing_prefixes(text))
         except SyntaxError as err:
             raise InputError(f"invalid query: {_position(text, err)}") from None
-        except OSError as err:
+        except (RuntimeError, OSError) as err:
             raise InputError(f"query failed: {err}") from None
         return materialise(res)
 

@@ -146,7 +146,7 @@ def render_html(
         else:
             focus_iri = focus
         g = neighbourhood(g, focus_iri, depth=depth, direction=direction, siblings=siblings)
-    check_view(g, filters)
+    check_view(g)
     cats = categories(g, colour_by)
     colours = palette(cats)
     labelled = _labelled(g, focus_iri)
@@ -237,7 +237,7 @@ def _add_edge(net: Any, source: str, to: str, **options: Any) -> None:
     net.edges.append(Edge(source, to, net.directed, **options).options)
 
 
-def check_view(g: Any, filters: Filters | None) -> None:
+def check_view(g: Any) -> None:
     """A view with no model in it is an error (with what does exist), never an empty page."""
     if not any(d["kind"] == "model" for _, d in g.nodes(data=True)):
         raise InputError("no model passes these filters; 'mmkg query models-by-modality' and "

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mmkg.errors import InputError, RemoteError
+from mmkg.remote import retry_after
 
 DEFAULT_ENDPOINT = "https://query.wikidata.org/sparql"
 ENTITY = "http://www.wikidata.org/entity/"
@@ -98,7 +99,7 @@ class Client:
             except urllib.error.HTTPError as err:
                 if err.code not in (429, 503) or attempt == self.retries:
                     raise RemoteError(f"{self.endpoint} answered HTTP {err.code} {err.reason}") from None
-                wait = _retry_after(err.headers.get("Retry-After") if err.headers else None, delay)
+                wait = retry_after(err.headers.get("Retry-After") if err.headers else None, delay)
             except (urllib.error.URLError, TimeoutError, ConnectionError) as err:
                 if attempt == self.retries:
                     reason = getattr(err, "reason", err)
@@ -112,12 +113,6 @@ class Client:
             delay = min(delay * 2, 30.0)
         raise RemoteError(f"no answer from {self.endpoint}")
 
-
-def _retry_after(header: str | None, default: float) -> float:
-    try:
-        return max(0.0, min(float(header), 60.0)) if header is not None else default
-    except ValueError:
-        return default
 
 
 def _bindings(answer: Any, endpoint: str) -> list[dict[str, str]]:
@@ -231,11 +226,3 @@ def render(outcome: Outcome, *, endpoint: str, today: dt.date, previous: Path | 
                   comment="query: " + " ".join(link.query.split()))
         out.page(item, f"Wikidata item {link.qid}", f"item retrieved through {endpoint}")
     return out.text()
-
-
-def changes(old: str, new: str) -> list[str]:
-    """What a run would change, one line per fact (for --dry-run and the summary)."""
-    from mmkg.linkfile import facts_of
-
-    before, after = facts_of(old), facts_of(new)
-    return [f"+ {x}" for x in sorted(after - before)] + [f"- {x}" for x in sorted(before - after)]

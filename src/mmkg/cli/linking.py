@@ -58,7 +58,8 @@ def _huggingface(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from mmkg.builder import open_built
-    from mmkg.hub import Hub, checkpoints, fact_lines, read, render
+    from mmkg.hub import Hub, checkpoints, read, render
+    from mmkg.linkfile import changes
     from mmkg.resources import graph_dir
 
     out = args.out or graph_dir() / "links" / "huggingface.ttl"
@@ -67,8 +68,7 @@ def _huggingface(args: argparse.Namespace) -> int:
     outcome = read(hub, points, owner, descendants=args.descendants)
     text = render(outcome, endpoint=args.endpoint, today=dt.date.today(), previous=out)
     old = out.read_text(encoding="utf-8") if out.is_file() else ""
-    before, after = fact_lines(old), fact_lines(text)
-    diff = [f"+ {x}" for x in sorted(after - before)] + [f"- {x}" for x in sorted(before - after)]
+    diff = changes(old, text)
     for hf_id, children in sorted(outcome.descendants.items()):
         print(f"built on {hf_id}: {', '.join(children) if children else 'none listed'}")
     summary = f"{len(outcome.cards)} cards read of {len(points)} checkpoints, {len(outcome.report)} reported"
@@ -79,8 +79,9 @@ def _wikidata(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from mmkg.builder import open_built
+    from mmkg.linkfile import changes
     from mmkg.resources import graph_dir
-    from mmkg.wikidata import Client, candidates, changes, match, render
+    from mmkg.wikidata import Client, candidates, match, render
 
     out = args.out or graph_dir() / "links" / "wikidata.ttl"
     store = open_built()

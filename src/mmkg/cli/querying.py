@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mmkg.choices import CARD_FORMATS, GRAPH_FORMATS, TABLE_FORMATS
+from mmkg.choices import CARD_FORMATS, ENTITY_KINDS, GRAPH_FORMATS, TABLE_FORMATS
 from mmkg.cli.common import EPILOG, EXIT_OK, bounded, params, write
 from mmkg.errors import MmkgError
-
-KINDS = ("entity", "model", "paper", "dataset", "objective", "task")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     s = sub.add_parser("show", help="a readable card of one model or other entity, with sources", epilog=EPILOG)
     s.add_argument("name", help="a name, slug, prefixed name or IRI")
-    s.add_argument("--kind", default="entity", choices=KINDS, help="what kind of entity the name is")
+    s.add_argument("--kind", default="entity", choices=ENTITY_KINDS, help="what kind of entity the name is")
     s.add_argument("-f", "--format", default="text", choices=CARD_FORMATS, help="output format")
     s.add_argument("--endpoint", help="use a SPARQL endpoint instead of the built graph")
     s.set_defaults(func=cmd_show)
