@@ -105,3 +105,26 @@ def test_old_runs_are_pruned(tmp_path: Path) -> None:
     runs = [p for p in (out / "runs").iterdir() if not p.name.startswith(".")]
     assert len(runs) == 2
     assert os.path.islink(out / "current")
+
+
+@pytest.mark.java
+def test_reasoner_answer_is_reused_only_for_the_same_input(tmp_path: Path) -> None:
+    graph, out = tmp_path / "graph", tmp_path / "out"
+    shutil.copytree(MINI, graph)
+    first = build(graph=graph, out=out, validate=False, progress=None)
+    assert not first.reasoning_cached and first.inferred_types > 0
+    # a locator is not read by the reasoner: the answer is reused, and the same
+    text = (graph / "mini.ttl").read_text()
+    (graph / "mini.ttl").write_text(text.replace('mmkg:locator "Table 1"', 'mmkg:locator "Table 1, row 2"', 1))
+    second = build(graph=graph, out=out, validate=False, progress=None)
+    assert second.reasoning_cached and second.inferred_types == first.inferred_types
+    # a modality is: the reasoner runs again, and its answer changes
+    (graph / "mini.ttl").write_text(text.replace("mmkg:modality mmkg:audio, mmkg:image, mmkg:text", "mmkg:modality mmkg:image, mmkg:text", 1))
+    assert text != (graph / "mini.ttl").read_text()
+    third = build(graph=graph, out=out, validate=False, progress=None)
+    assert not third.reasoning_cached and third.inferred_types != first.inferred_types
+    # a damaged entry is recomputed, never trusted
+    for entry in (out / "cache" / "reasoning").glob("*.json"):
+        entry.write_text("{")
+    fourth = build(graph=graph, out=out, validate=False, progress=None)
+    assert not fourth.reasoning_cached and fourth.inferred_types == third.inferred_types

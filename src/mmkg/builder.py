@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from mmkg import __version__
 from mmkg.errors import InputError, MmkgError
 from mmkg.resources import build_dir, build_query, graph_dir, queries_dir, shapes_file, source_files
-from mmkg.store import Store, Table, to_rdflib
+from mmkg.store import Store, Table
 from mmkg.validate import Violation, check_rules, run_rules, run_shapes
 
 FORMAT = 1
@@ -47,6 +47,7 @@ class BuildReport:
     consistent: bool | None = None
     inconsistency: str = ""
     inferred_types: int = 0
+    reasoning_cached: bool = False
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -63,6 +64,7 @@ class BuildReport:
             "consistent": self.consistent,
             "inconsistency": self.inconsistency,
             "inferred_types": self.inferred_types,
+            "reasoning_cached": self.reasoning_cached,
             "timings": self.timings,
         }
 
@@ -99,9 +101,15 @@ def _step(name: str, timings: dict[str, float], progress: Progress | None) -> It
 
 
 def assemble(
-    files: list[Path], *, reason: bool = True, validate: bool = True, progress: Progress | None = None
+    files: list[Path],
+    *,
+    reason: bool = True,
+    validate: bool = True,
+    progress: Progress | None = None,
+    reasoning_cache: Path | None = None,
 ) -> tuple[Store, BuildReport]:
-    """Build the full graph in memory from ``files``; nothing is written."""
+    """Build the full graph in memory from ``files``; nothing is written (except, given
+    ``reasoning_cache``, the reasoner's answer for its input)."""
     report = BuildReport(run_dir=Path())
     t = report.timings
     report.files = len(files)
@@ -128,14 +136,12 @@ def assemble(
         store.add(entailed)
     if reason:
         with _step("reason", t, progress):
-            from rdflib import Graph
+            from mmkg.reasoner import reason_cached
 
-            from mmkg.reasoner import reason as run_reasoner
-
-            ontology = Graph().parse(files[0], format="turtle")
             subset = store.query(build_query("reasoning-input"))
             assert isinstance(subset, list)
-            result = run_reasoner(ontology, to_rdflib(subset))
+            result = reason_cached(files[0], subset, reasoning_cache)
+            report.reasoning_cached = result.cached
             report.consistent = result.consistent
             report.inconsistency = result.message
             new: list[ox.Triple] = []
@@ -160,7 +166,7 @@ def assemble(
 
 def validate_store(store: Store) -> list[Violation]:
     violations = run_rules(store)
-    violations += run_shapes(to_rdflib(store.triples()))
+    violations += run_shapes(store)
     return sorted(set(violations))
 
 
@@ -175,14 +181,20 @@ def _pairs(store: Store, name: str) -> dict[str, list[str]]:
 
 
 def _counts(store: Store, name: str) -> list[tuple[str, int]]:
+    """(label, count) rows; two kinds that share a label (mmkg:extends between models and
+    cito:extends between papers) are told apart by their prefixed names."""
+    from collections import Counter
+
+    from mmkg.namespaces import shorten
+
     table = store.query(build_query(name))
     assert isinstance(table, Table)
-    out = []
-    for row in table.rows:
-        iri, label, n = row
+    rows = []
+    for iri, label, n in table.rows:
         name_ = label.value if label is not None else (iri.value if iri is not None else "?")
-        out.append((name_, int(n.value) if n is not None else 0))
-    return out
+        rows.append((name_, iri.value if iri is not None else "", int(n.value) if n is not None else 0))
+    shared = {k for k, c in Counter(r[0] for r in rows).items() if c > 1}
+    return [(f"{label} ({shorten(iri)})" if label in shared and iri else label, n) for label, iri, n in rows]
 
 
 def build(
@@ -203,7 +215,9 @@ def build(
     started = time.perf_counter()
     if progress:
         progress(f"building from {len(files)} files")
-    store, report = assemble(files, reason=reason, validate=validate, progress=progress)
+    store, report = assemble(
+        files, reason=reason, validate=validate, progress=progress, reasoning_cache=out / "cache" / "reasoning"
+    )
     out.mkdir(parents=True, exist_ok=True)
     with _lock(out):
         _clean_staging(out)
@@ -215,7 +229,7 @@ def build(
             (staging / "mmkg.nt").write_bytes(nt)
             (staging / "mmkg.ttl").write_bytes(store.dump("ttl"))
             disk = Store.create(staging / "store")
-            disk.load(nt)
+            disk.copy_from(store)
             disk.flush()
             disk.optimize()  # compacted once here, so every later read is of a compact store
             del disk

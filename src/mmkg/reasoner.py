@@ -26,10 +26,61 @@ class Reasoning:
     seconds: float = 0.0
     individuals: int = 0
     message: str = ""
+    cached: bool = False
 
 
 def java_available() -> bool:
     return shutil.which("java") is not None
+
+
+def reason_cached(ontology: Path, individuals: list, cache: Path | None) -> Reasoning:
+    """``reason`` over the ontology file and the individuals' triples (pyoxigraph), its answer
+    kept in ``cache`` under a digest of exactly what HermiT reads: the same input gives the same
+    answer, so an edit that leaves the reasoner's input alone (a result, a locator, a licence)
+    does not start a JVM. ``cache`` None always runs the reasoner."""
+    import hashlib
+    import json
+
+    from mmkg.atomic import write_bytes
+
+    digest = hashlib.sha256()
+    for part in (ontology.read_bytes(), repr(JVM_FLAGS).encode(), _hermit_version().encode()):
+        digest.update(part + b"\0")
+    for line in sorted(str(t) for t in individuals):
+        digest.update(line.encode() + b"\n")
+    entry = cache / f"{digest.hexdigest()}.json" if cache else None
+    if entry and entry.is_file():
+        try:
+            saved = json.loads(entry.read_text(encoding="utf-8"))
+            return Reasoning(saved["consistent"], {k: set(v) for k, v in saved["inferred"].items()},
+                             0.0, saved["individuals"], saved["message"], cached=True)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # a damaged entry is recomputed and rewritten
+    from rdflib import Graph
+
+    from mmkg.store import to_rdflib
+
+    result = reason(Graph().parse(ontology, format="turtle"), to_rdflib(individuals))
+    if entry:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        answer = {"consistent": result.consistent, "individuals": result.individuals, "message": result.message,
+                  "inferred": {k: sorted(v) for k, v in sorted(result.inferred.items())}}
+        write_bytes(entry, json.dumps(answer, sort_keys=True).encode())
+        for old in sorted(entry.parent.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-CACHE_ENTRIES]:
+            old.unlink(missing_ok=True)
+    return result
+
+
+CACHE_ENTRIES = 8
+
+
+def _hermit_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("owlready2")
+    except PackageNotFoundError:
+        return "?"
 
 
 def reason(ontology: Any, individuals: Any) -> Reasoning:
@@ -80,13 +131,17 @@ def reason(ontology: Any, individuals: Any) -> Reasoning:
     return Reasoning(True, inferred, time.perf_counter() - started, len(names))
 
 
+# One short classification run: the client compiler and the serial collector start faster
+# than the JVM's defaults, which are tuned for long-running servers.
+JVM_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"]
+
 _LAUNCHER = """#!{python}
 # Runs Java so that it dies with the process that started it (a killed build leaves no JVM).
 import ctypes, os, signal, sys
 ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 if os.getppid() == 1:
     sys.exit(1)
-os.execvp({java!r}, [{java!r}] + sys.argv[1:])
+os.execvp({java!r}, [{java!r}] + {flags!r} + sys.argv[1:])
 """
 
 
@@ -99,7 +154,7 @@ def _tethered_java(folder: Path) -> Path:
     if not sys.platform.startswith("linux"):
         return Path(java)
     launcher = folder / "java"
-    launcher.write_text(_LAUNCHER.format(python=sys.executable, java=java))
+    launcher.write_text(_LAUNCHER.format(python=sys.executable, java=java, flags=JVM_FLAGS))
     launcher.chmod(0o700)
     return launcher
 

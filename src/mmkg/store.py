@@ -59,6 +59,11 @@ class Store:
         store.saved_names = path.parent / "names.json"  # the name index the build wrote beside it
         return store
 
+    @property
+    def engine(self) -> ox.Store:
+        """The pyoxigraph store underneath (for code that speaks to the engine directly)."""
+        return self._inner
+
     def load(self, data: bytes, *, fmt: str = "nt", graph: str | None = None) -> None:
         rdf = {"nt": ox.RdfFormat.N_TRIPLES, "ttl": ox.RdfFormat.TURTLE}[fmt]
         to = ox.NamedNode(graph) if graph else ox.DefaultGraph()
@@ -69,6 +74,11 @@ class Store:
         fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
         self._changed()
         self._inner.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+
+    def copy_from(self, other: Store) -> None:
+        """Add every quad of ``other``, engine to engine (no serialising and parsing)."""
+        self._changed()
+        self._inner.bulk_extend(other._inner.quads_for_pattern(None, None, None))
 
     def add(self, triples: Iterable[ox.Triple]) -> None:
         self._changed()

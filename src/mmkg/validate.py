@@ -8,7 +8,7 @@ from typing import Any
 
 from mmkg.namespaces import shorten
 from mmkg.resources import queries_dir, shapes_file
-from mmkg.store import Store, Table
+from mmkg.store import Store, Table, to_rdflib
 
 
 @dataclass(frozen=True, order=True)
@@ -37,10 +37,27 @@ def run_rules(store: Store, rules: list[Path] | None = None) -> list[Violation]:
     return sorted(set(out))
 
 
-def run_shapes(data: Any, shapes: Path | None = None) -> list[Violation]:
-    """Validate an rdflib graph against the SHACL shapes with pySHACL."""
+def run_shapes(store: Store, shapes: Path | None = None) -> list[Violation]:
+    """Validate the store against the SHACL shapes, compiled to SPARQL (mmkg.shacl).
+
+    A shapes file using SHACL the compiler does not translate is validated with pySHACL
+    instead, so no shape is ever skipped."""
+    from mmkg.shacl import UnsupportedShape, compile_file
+
+    path = shapes or shapes_file()
+    try:
+        compiled = compile_file(path)
+    except UnsupportedShape:
+        return run_shapes_pyshacl(to_rdflib(store.triples()), path)
+    results = compiled.run(store.engine)
+    owners = _owners(store, {r.focus for r in results if r.blank})
+    return sorted({Violation("shape", owners.get(r.focus) or shorten(r.focus), f"{r.message} ({shorten(r.path)})") for r in results})
+
+
+def run_shapes_pyshacl(data: Any, shapes: Path | None = None) -> list[Violation]:
+    """Validate an rdflib graph against the SHACL shapes with pySHACL (the reference engine)."""
     import pyshacl
-    from rdflib import Graph, Namespace
+    from rdflib import BNode, Graph, Namespace
     from rdflib.namespace import RDF
 
     sh = Namespace("http://www.w3.org/ns/shacl#")
@@ -56,8 +73,26 @@ def run_shapes(data: Any, shapes: Path | None = None) -> list[Violation]:
         path = report.value(res, sh.resultPath)
         msg = report.value(res, sh.resultMessage)
         where = f" ({shorten(str(path))})" if path is not None else ""
-        out.append(Violation("shape", shorten(str(focus)), f"{msg}{where}"))
+        if isinstance(focus, BNode):
+            owner = next(iter(data.subject_predicates(focus)), None)
+            name = f"{shorten(str(owner[0]))} {shorten(str(owner[1]))} [ ]" if owner else "[ ]"
+        else:
+            name = shorten(str(focus))
+        out.append(Violation("shape", name, f"{msg}{where}"))
     return sorted(set(out))
+
+
+def _owners(store: Store, blanks: set[str]) -> dict[str, str]:
+    """How to name blank focus nodes: by the subject and property that hold them."""
+    import pyoxigraph as ox
+
+    out = {}
+    for b in sorted(blanks):
+        quad = next(iter(store.engine.quads_for_pattern(None, None, ox.BlankNode(b))), None)
+        owner = quad.subject if quad else None
+        named = isinstance(owner, (ox.NamedNode, ox.BlankNode)) and quad is not None
+        out[b] = f"{shorten(owner.value)} {shorten(quad.predicate.value)} [ ]" if named else "[ ]"  # type: ignore[union-attr]
+    return out
 
 
 def _text(term: Any) -> str:

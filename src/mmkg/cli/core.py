@@ -45,7 +45,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"built {report.triples} triples from {report.files} files into {report.run_dir}")
     state = ("consistent" if report.consistent else
              "INCONSISTENT: " + report.inconsistency if report.consistent is False else "skipped")
-    print(f"reasoner: {state} ({report.inferred_types} inferred types, {report.timings.get('reason', 0):.1f}s)")
+    how = "answer reused: the reasoner's input is unchanged" if report.reasoning_cached else f"{report.timings.get('reason', 0):.1f}s"
+    print(f"reasoner: {state} ({report.inferred_types} inferred types, {how})")
     print("entities per class:")
     for name, n in report.entities:
         print(f"  {name:<40} {n}")
