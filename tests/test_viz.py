@@ -218,3 +218,50 @@ def test_siblings_only_when_asked(store: Store) -> None:
     lineage = set(neighbourhood(g, M + "gamma", depth=2, direction="ancestors")) | set(
         neighbourhood(g, M + "gamma", depth=2, direction="descendants"))
     assert plain == lineage
+
+
+def _large(n: int) -> object:
+    """A synthetic lineage graph above the progressive threshold, with two relation kinds."""
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    for i in range(n):
+        g.add_node(f"{M}s{i}", kind="model", label=f"Synthetic {i}", year=2015 + (i * 10) // n, month=1 + i % 12,
+                   parameters=(i % 7 + 1) * 10**9 if i % 3 else None, modalities="image+text", objectives="", org="")
+    for i in range(1, n):
+        g.add_edge(f"{M}s{i}", f"{M}s{(i * 7) % i}", kind="lineage", relation="extends")
+        if i % 5 == 0:
+            g.add_edge(f"{M}s{i}", f"{M}s{i // 2}", kind="lineage", relation="fine-tuned from")
+    return g
+
+
+def test_large_view_opens_with_its_nearest_nodes_and_adds_the_rest(tmp_path: Path) -> None:
+    """Above PROGRESSIVE nodes the page opens with FIRST_BATCH of them and adds the others while
+    idle; every node, edge and tooltip arrives, a relation switched off before its edges
+    arrive stays off, and jumping to a node not yet added finds it."""
+    from mmkg import viz
+
+    needs_browser()
+    g = _large(viz.PROGRESSIVE + 1500)
+    html = render_html(graph=g, title="large")
+    first = html[html.index("nodes = new vis.DataSet(") :]
+    assert first[: first.index(");")].count('"id":') == viz.FIRST_BATCH
+    path = tmp_path / "large.html"
+    path.write_text(html)
+    with chromium() as browser:
+        page, errors, _ = open_page(browser, path.as_uri())
+        page.click("input[data-relation='fine-tuned from']")
+        page.wait_for_function("window.mmkgComplete === true", timeout=60000, polling=100)
+        assert errors == []
+        assert page.evaluate("nodes.length") == g.number_of_nodes()
+        assert page.evaluate("edges.length") == g.number_of_edges()
+        assert page.evaluate("nodes.get().every(function (n) { return typeof n.title === 'string' && n.title.length > 0; })")
+        off = page.evaluate("edges.get({filter: function (e) { return e.relation === 'fine-tuned from'; }}).map(function (e) { return !!e.hidden; })")
+        assert off and all(off)
+    with chromium() as browser:
+        page, errors, _ = open_page(browser, path.as_uri())
+        far = f"Synthetic {g.number_of_nodes() - 1}"
+        page.evaluate(f"window.mmkgJump({far!r})")
+        assert page.evaluate("network.getSelectedNodes()") == [f"{M}s{g.number_of_nodes() - 1}"]
+        assert page.evaluate("window.mmkgHighlighted.ancestors.length") > 0
+        assert errors == []

@@ -54,6 +54,11 @@ COLOUR_BY = ("modality", "fusion", "organisation", "objective")
 MODALITY_GROUPS = ("image-text", "video", "audio", "three or more modalities", "vision only", "text only", "other")
 #: views larger than this label only their most built-on models (the rest on hover)
 LABEL_ALL = 300
+# Above this many nodes the page opens with the FIRST_BATCH nodes nearest its opening position
+# and adds the rest in batches after the first frame: vis builds a network in time linear in
+# its nodes, and a 20,000-node network built at once keeps the page blank for seconds.
+PROGRESSIVE = 5_000
+FIRST_BATCH = 2_500
 
 
 def modality_group(modalities: str) -> str:
@@ -176,15 +181,16 @@ def render_html(
             f"parameters: {d.get('parameters_printed') or d.get('parameters')}" if d.get("parameters") or d.get("parameters_printed") else "parameters: unknown",
         ]))
         _add_node(net, n, label=labels[n] or " ", title=tip, x=x, y=y, color=colour, size=node_size(d.get("parameters")),
-                     shape="dot" if d["kind"] == "model" else "square", physics=False,
-                     borderWidth=4 if n == focus_iri else (1 if d.get("parameters") else 2.5), font={"size": 14})
+                  shape="dot" if d["kind"] == "model" else "square",
+                  borderWidth=4 if n == focus_iri else (1 if d.get("parameters") else 2.5))
         cards[n] = {
             "label": d["label"], "year": when, "kind": d["kind"], "modalities": d.get("modalities", ""),
             "objectives": d.get("objectives", ""), "organisation": d.get("org", ""),
             "parameters": d.get("parameters_printed") or (str(d["parameters"]) if d.get("parameters") else ""),
             "paper": _safe_url(d.get("paper", "")), "code": _safe_url(d.get("code", "")),
-            "weights": _safe_url(d.get("weights", "")), "pwc": _safe_url(d.get("paperswithcode", "")), "iri": n,
+            "weights": _safe_url(d.get("weights", "")), "pwc": _safe_url(d.get("paperswithcode", "")),
         }
+        cards[n] = {k: v for k, v in cards[n].items() if v}  # the page reads a missing field as empty
     years = sorted({d["year"] for _, d in g.nodes(data=True) if d.get("year")})
     first = years[0] if years else 2019
     axis = [{"year": y, "x": time_x(y, 1, first_year=first) - MONTH_WIDTH / 2} for y in range(first, (years[-1] + 2) if years else first + 1)]
@@ -193,14 +199,15 @@ def render_html(
         name, style = edge_style(d["kind"], d["relation"])
         styles[name] = style
         _add_edge(net, u, v, title=d["relation"], color=style["color"], dashes=style["dashes"], width=style["width"],
-                     relation=name,
-                     arrows="to", kind=d["kind"])
+                     relation=name, kind=d["kind"])
+    start = positions[focus_iri] if focus_iri else positions[_most_built_on(g)]
+    rest = _defer(net, start, keep=labelled) if len(g) > PROGRESSIVE else None
     net.set_options(json.dumps({
         "physics": {"enabled": False},
-        "edges": {"smooth": False},
         "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": len(g) > 500, "navigationButtons": False},
         "layout": {"improvedLayout": False},
-        "nodes": {"font": {"face": "system-ui"}},
+        "nodes": {"font": {"face": "system-ui", "size": 14}, "shape": "dot", "physics": False},
+        "edges": {"smooth": False, "arrows": "to"},
     }))
     html = net.generate_html(notebook=False)
     html = _strip_external(html)
@@ -210,7 +217,7 @@ def render_html(
         "kinds": sorted({d["kind"] for _, _, d in g.edges(data=True)}),
         "focus": focus_iri, "title": title, "colourBy": colour_by, "axis": axis,
         "counts": {"nodes": g.number_of_nodes(), "edges": g.number_of_edges(), "labelled": len(labelled)},
-        "start": list(positions[focus_iri] if focus_iri else positions[_most_built_on(g)]),
+        "start": list(start), "rest": rest,
     }))
     html = html.replace("</body>", extras + "</body>", 1)
     html = re.sub(r"<center>\s*<h1>\s*</h1>\s*</center>", "", html)
@@ -225,6 +232,8 @@ def _add_node(net: Any, n_id: str, *, shape: str, label: str, **options: Any) ->
     from pyvis.node import Node
 
     node = Node(n_id, shape, label=label, font_color=net.font_color, **options)
+    if shape == "dot":
+        del node.options["shape"]  # the default of the view's options: not repeated per node
     net.nodes.append(node.options)
     net.node_ids.append(n_id)
     net.node_map[n_id] = node.options
@@ -234,7 +243,41 @@ def _add_edge(net: Any, source: str, to: str, **options: Any) -> None:
     """pyvis's add_edge without its scan of every node for both ends (the ends are in the view)."""
     from pyvis.edge import Edge
 
-    net.edges.append(Edge(source, to, net.directed, **options).options)
+    edge = Edge(source, to, net.directed, **options).options
+    if edge.get("arrows") == "to":
+        del edge["arrows"]  # the default of the view's options
+    net.edges.append(edge)
+
+
+def _defer(net: Any, start: tuple[float, float], *, keep: set[str]) -> dict[str, list]:
+    """Keep in ``net`` the FIRST_BATCH nodes nearest ``start`` (and the labelled ones) with the
+    edges between them; return the others, nearest first, for the page to add after it opens.
+
+    They travel as rows that index shared tables (ids, colours, edge styles), a quarter of the
+    bytes of vis's objects; the page expands them."""
+    def distance(node: dict) -> float:
+        return abs(node["x"] - start[0]) + abs(node["y"] - start[1])
+
+    ranked = sorted(net.nodes, key=lambda n: (n["id"] not in keep, distance(n), n["id"]))
+    first = {n["id"] for n in ranked[:FIRST_BATCH]}
+    later_nodes = ranked[FIRST_BATCH:]
+    net.nodes[:] = [n for n in net.nodes if n["id"] in first]
+    later_edges = [e for e in net.edges if not (e["from"] in first and e["to"] in first)]
+    net.edges[:] = [e for e in net.edges if e["from"] in first and e["to"] in first]
+    ids: dict[str, int] = {}
+    colours: dict[str, int] = {}
+    styles: dict[str, int] = {}
+
+    def index(table: dict, value: Any) -> int:
+        key = json.dumps(value, sort_keys=True)
+        return table.setdefault(key, len(table))
+
+    nodes = [[index(ids, n["id"]), round(n["x"], 1), round(n["y"], 1), round(n["size"], 2),
+              index(colours, n["color"]), n["borderWidth"], n["label"], n.get("shape", "")] for n in later_nodes]
+    edges = [[index(ids, e["from"]), index(ids, e["to"]),
+              index(styles, {k: e[k] for k in ("color", "dashes", "width", "relation", "kind")})] for e in later_edges]
+    return {"ids": [json.loads(k) for k in ids], "colours": [json.loads(k) for k in colours],
+            "styles": [json.loads(k) for k in styles], "nodes": nodes, "edges": edges}
 
 
 def check_view(g: Any) -> None:
@@ -304,9 +347,10 @@ _EXTRAS = r"""
   <h2>Legend</h2>
   <div id="mmkg-legend"></div>
 </div>
+<script type="application/json" id="mmkg-data">__DATA__</script>
 <script>
 (function () {
-  var DATA = __DATA__;
+  var DATA = JSON.parse(document.getElementById('mmkg-data').textContent);
   function el(tag, text, attrs) { var e = document.createElement(tag); if (text !== undefined && text !== null) e.textContent = String(text);
     if (attrs) for (var k in attrs) e.setAttribute(k, attrs[k]); return e; }
   function safeLink(url, text) { if (!/^https?:\/\//.test(url || '')) return null; var a = el('a', text, {href: url, target: '_blank', rel: 'noopener noreferrer'}); return a; }
@@ -318,6 +362,37 @@ _EXTRAS = r"""
   legend.appendChild(el('div', 'Size: parameter count (log scale); hollow ring: size unknown'));
   legend.appendChild(el('div', 'Left to right: release date (year lines on the canvas); rows: model families'));
   if (DATA.counts.labelled < DATA.counts.nodes) legend.appendChild(el('div', 'Labels: the ' + DATA.counts.labelled + ' most built-on models; hover for the rest'));
+  // Large views open with the nodes nearest the opening position; the rest arrive in batches
+  // after the first frame (window.mmkgComplete says when all are in).
+  var REST = DATA.rest || {ids: [], colours: [], styles: [], nodes: [], edges: []};
+  var restNodes = REST.nodes.map(function (r) { var n = {id: REST.ids[r[0]], x: r[1], y: r[2], size: r[3],
+    color: REST.colours[r[4]], borderWidth: r[5], label: r[6]}; if (r[7]) n.shape = r[7]; return n; });
+  var restEdges = REST.edges.map(function (r) { var st = REST.styles[r[2]]; return {from: REST.ids[r[0]], to: REST.ids[r[1]],
+    color: st.color, dashes: st.dashes, width: st.width, relation: st.relation, kind: st.kind}; });
+  var pending = {nodes: restNodes.slice(), edges: restEdges.slice()};
+  var present = {}; nodes.getIds().forEach(function (id) { present[id] = true; });
+  var hiddenRel = {};
+  window.mmkgComplete = pending.nodes.length === 0;
+  function addBatch(size) {
+    // nodes first, in batches; the edges that wait for them all at once when the last node is
+    // in (each addition makes vis revisit every edge it has, so edges added early cost again)
+    var batch = pending.nodes.splice(0, size); batch.forEach(function (n) { present[n.id] = true; n.title = tip(n.id); });
+    nodes.add(batch);
+    if (pending.nodes.length) return;
+    pending.edges.forEach(function (e) { e.title = e.relation; if (hiddenRel[e.relation]) e.hidden = true; });
+    edges.add(pending.edges); pending.edges = [];
+    window.mmkgComplete = true;
+  }
+  var BATCH = 1000;  // run while the page is idle, so input and frames come first
+  function tip(id) { var c = DATA.cards[id]; if (!c) return id;
+    return [c.label + (c.year ? ' (' + c.year + ')' : ''), c.modalities && 'modalities: ' + c.modalities,
+      c.organisation && 'organisation: ' + c.organisation, c.objectives && 'objectives: ' + c.objectives,
+      'parameters: ' + (c.parameters || 'unknown')].filter(Boolean).join('\n'); }
+  function loadAll() { if (pending.nodes.length) addBatch(pending.nodes.length); }
+  var idle = window.requestIdleCallback || function (f) { return setTimeout(function () { f({timeRemaining: function () { return 0; }}); }, 0); };
+  function loadStep(deadline) { do { addBatch(BATCH); } while (pending.nodes.length && deadline.timeRemaining() > 25);
+    if (pending.nodes.length) idle(loadStep); }
+  window.mmkgLoadAll = loadAll;
   var citationsOnly = DATA.kinds.length === 1 && DATA.kinds[0] === 'citation';
   legend.appendChild(el('div', citationsOnly ? 'Lines (arrow points to the cited paper\'s model); untick to hide:' :
     'Lines (arrow points to what it builds on); untick to hide:'));
@@ -325,7 +400,8 @@ _EXTRAS = r"""
     box.checked = true; var s = el('span', null, {'class': 'mmkg-line'}); var st = DATA.edgeStyles[k];
     s.style.borderTopColor = st.color; s.style.borderTopWidth = Math.max(1, st.width) + 'px';
     s.style.borderTopStyle = st.dashes ? (st.dashes[0] <= 2 ? 'dotted' : 'dashed') : 'solid';
-    box.addEventListener('change', function () { edges.update(edges.get({filter: function (e) { return e.relation === k; }})
+    box.addEventListener('change', function () { hiddenRel[k] = !box.checked;
+      edges.update(edges.get({filter: function (e) { return e.relation === k; }})
       .map(function (e) { return {id: e.id, hidden: !box.checked}; })); });
     d.appendChild(box); d.appendChild(s); d.appendChild(document.createTextNode(k)); legend.appendChild(d); legend.appendChild(el('br')); });
   var help = document.querySelector('#mmkg-card p'); if (help) help.textContent = citationsOnly ?
@@ -358,10 +434,10 @@ _EXTRAS = r"""
     var links = el('li'); var any = false;
     [[c.paper, 'paper'], [c.code, 'code'], [c.weights, 'weights'], [c.pwc, 'Papers with Code']].forEach(function (p) {
       var a = safeLink(p[0], p[1]); if (!a) return; if (any) links.appendChild(document.createTextNode(' · ')); links.appendChild(a); any = true; });
-    if (any) ul.appendChild(links); ul.appendChild(el('li', c.iri)); box.appendChild(ul);
+    if (any) ul.appendChild(links); ul.appendChild(el('li', c.iri || id)); box.appendChild(ul);
   }
   var out = {}, inn = {};
-  edges.get().forEach(function (e) { if (e.kind === 'trained-on') return;
+  edges.get().concat(restEdges).forEach(function (e) { if (e.kind === 'trained-on') return;
     (out[e.from] = out[e.from] || []).push(e.to); (inn[e.to] = inn[e.to] || []).push(e.from); });
   function reach(start, forward) {
     var adj = forward ? out : inn; var seen = {}; var todo = [start]; seen[start] = true;
@@ -369,9 +445,10 @@ _EXTRAS = r"""
     delete seen[start]; return Object.keys(seen);
   }
   var original = {};
-  nodes.get().forEach(function (n) { original[n.id] = n.color; });
+  nodes.get().concat(restNodes).forEach(function (n) { original[n.id] = n.color; });
   var dimmed = {};
   function highlight(id) {
+    loadAll();
     var anc = reach(id, true), desc = reach(id, false); var keep = {}; keep[id] = 1;
     anc.concat(desc).forEach(function (n) { keep[n] = 1; });
     var changes = [];
@@ -391,11 +468,11 @@ _EXTRAS = r"""
   network.on('click', function (p) { if (p.nodes.length) { card(p.nodes[0]); highlight(p.nodes[0]); } else { clear(); } });
   document.getElementById('mmkg-search').addEventListener('change', function (ev) {
     var id = byName[(ev.target.value || '').toLowerCase()]; if (!id) return;
-    network.selectNodes([id]); network.focus(id, {scale: 1.2, animation: false}); card(id); highlight(id); ev.target.blur(); });
+    loadAll(); network.selectNodes([id]); network.focus(id, {scale: 1.2, animation: false}); card(id); highlight(id); ev.target.blur(); });
   window.mmkgJump = function (label) { var s = document.getElementById('mmkg-search'); s.value = label; s.dispatchEvent(new Event('change')); };
   if (DATA.focus) { card(DATA.focus); }
   // the view opens at scale 1 (labels at their 14 px) once vis has sized the canvas
-  network.once('afterDrawing', function () { opening(); window.mmkgReady = true; });
+  network.once('afterDrawing', function () { opening(); window.mmkgReady = true; if (pending.nodes.length) idle(loadStep); });
   network.redraw();
 })();
 </script>
