@@ -70,10 +70,11 @@ def baseline_html(rev: str, n: int, out: Path) -> float:
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"], capture_output=True, check=True).stdout
         src.mkdir(parents=True)
         subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
-    code = ("import json, sys, time; sys.path.insert(0, %r); from viz_bench import synthetic; "
-            "from mmkg.viz import render_html; g = synthetic(%d); t = time.perf_counter(); "
-            "html = render_html(graph=g, title='synthetic %d'); took = time.perf_counter() - t; "
-            "open(%r, 'w').write(html); print(json.dumps(took))") % (str(ROOT / "benchmarks"), n, n, str(out))
+    bench, target = str(ROOT / "benchmarks"), str(out)
+    code = (f"import json, sys, time; sys.path.insert(0, {bench!r}); from viz_bench import synthetic; "
+            f"from mmkg.viz import render_html; g = synthetic({n}); t = time.perf_counter(); "
+            f"html = render_html(graph=g, title='synthetic {n}'); took = time.perf_counter() - t; "
+            f"open({target!r}, 'w').write(html); print(json.dumps(took))")
     env = {**os.environ, "PYTHONPATH": str(src / "src")}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return float(json.loads(done.stdout.strip().splitlines()[-1]))

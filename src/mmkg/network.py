@@ -191,8 +191,9 @@ def node_size(parameters: int | None) -> float:
 
 def lane_keys(g: nx.MultiDiGraph, group: dict[str, str] | None = None) -> dict[str, str]:
     """The lane of each node: the family it belongs to (models joined by extends, fine-tuned
-    from, distilled from, variant of), named by its earliest member; models with no family
-    share a lane per ``group`` (for example their modality group)."""
+    from, distilled from, variant of), named by its earliest member; a linked model with no
+    family has a lane of its own; unlinked models share a lane per ``group`` (for example
+    their modality group)."""
     family = nx.Graph()
     family.add_nodes_from(g)
     for u, v, d in g.edges(data=True):
@@ -205,7 +206,10 @@ def lane_keys(g: nx.MultiDiGraph, group: dict[str, str] | None = None) -> dict[s
             out.update({n: f"family:{first}" for n in members})
         else:
             (n,) = members
-            out[n] = "group:" + ((group or {}).get(n) or g.nodes[n].get("kind", "model"))
+            # a linked model gets a lane of its own, placed by the lane ordering next to what it
+            # links to; unlinked ones share a lane per group
+            linked = any(True for _ in nx.all_neighbors(g, n))
+            out[n] = f"single:{n}" if linked else "group:" + ((group or {}).get(n) or g.nodes[n].get("kind", "model"))
     return out
 
 
@@ -231,6 +235,9 @@ def layout(g: nx.MultiDiGraph, *, group: dict[str, str] | None = None, labels: d
             neighbours[a][b] = neighbours[a].get(b, 0) + 1
             neighbours[b][a] = neighbours[b].get(a, 0) + 1
     lanes = _order_lanes(lanes, neighbours, sweeps=sweeps)
+    if len(lanes) <= REFINE_LANES:
+        between = [(x[u], lane_of[u], x[v], lane_of[v]) for u, v in g.edges() if lane_of[u] != lane_of[v]]
+        lanes = _fewer_crossings(lanes, between)
     pos: dict[str, tuple[float, float]] = {}
     top = 0.0
     for k in lanes:
@@ -258,6 +265,62 @@ def layout(g: nx.MultiDiGraph, *, group: dict[str, str] | None = None, labels: d
             pos[n] = (x[n], top + i * ROW_HEIGHT)
         top += max(1, len(rows)) * ROW_HEIGHT + LANE_GAP
     return pos
+
+
+# Views of up to this many lanes get their lane order refined against the crossings themselves.
+REFINE_LANES = 400
+MOVE_LANES = 80
+
+
+def _lane_crossings(order: dict[str, int], edges: list[tuple[float, str, float, str]]) -> int:
+    """Crossings between edges across lanes, each lane drawn as one line at its place in ``order``
+    (x is fixed by the release date, so only the order of the lanes can change them)."""
+    import numpy as np
+
+    if len(edges) < 2:
+        return 0
+    e = np.array([(min(x1, x2), order[a] if x1 <= x2 else order[b], max(x1, x2), order[b] if x1 <= x2 else order[a])
+                  for x1, a, x2, b in edges], dtype=float)
+    x1, y1, x2, y2 = e[:, 0], e[:, 1], e[:, 2], e[:, 3]
+    lo = np.maximum(x1[:, None], x1[None, :])
+    hi = np.minimum(x2[:, None], x2[None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(x2 > x1, (y2 - y1) / (x2 - x1), 0.0)
+    at_lo = (y1[:, None] + slope[:, None] * (lo - x1[:, None])) - (y1[None, :] + slope[None, :] * (lo - x1[None, :]))
+    at_hi = (y1[:, None] + slope[:, None] * (hi - x1[:, None])) - (y1[None, :] + slope[None, :] * (hi - x1[None, :]))
+    hit = (hi > lo) & (at_lo * at_hi < 0)
+    return int(np.triu(hit, 1).sum())
+
+
+def _fewer_crossings(lanes: list[str], edges: list[tuple[float, str, float, str]], *, passes: int = 3) -> list[str]:
+    """Swap neighbouring lanes while that removes crossings (a few passes of adjacent swaps)."""
+    if len(edges) < 2:
+        return lanes
+    order = {k: i for i, k in enumerate(lanes)}
+    best = _lane_crossings(order, edges)
+    lanes = list(lanes)
+    for _ in range(passes):
+        improved = False
+        for i in range(len(lanes) - 1):
+            a, b = lanes[i], lanes[i + 1]
+            order[a], order[b] = i + 1, i
+            count = _lane_crossings(order, edges)
+            if count < best:
+                best, improved = count, True
+                lanes[i], lanes[i + 1] = b, a
+            else:
+                order[a], order[b] = i, i + 1
+        if not improved:
+            break
+    if len(lanes) <= MOVE_LANES:  # small views: also try each lane at every other place
+        for k in list(lanes):
+            rest = [m for m in lanes if m != k]
+            for i in range(len(rest) + 1):
+                trial = rest[:i] + [k] + rest[i:]
+                count = _lane_crossings({m: j for j, m in enumerate(trial)}, edges)
+                if count < best:
+                    best, lanes = count, trial
+    return lanes
 
 
 def _order_lanes(lanes: list[str], neighbours: dict[str, dict[str, int]], *, sweeps: int) -> list[str]:
