@@ -68,12 +68,17 @@ def main() -> None:
     unchanged = statistics.median(_build([])[0] for _ in range(5))
     rows.append(("`mmkg build` with unchanged inputs: under 0.5 s, says it is up to date",
                  f"{unchanged:.2f} s", unchanged < 0.5))
-    with tempfile.TemporaryDirectory() as tmp:
-        cold, cold_stages = _build(["--out", tmp])  # a new folder: the reasoner runs
-        warm, warm_stages = _build(["--out", tmp, "--force"])  # same inputs: its answer is reused
-    rows.append(("full build, reasoner run (new build folder): under 5 s", f"{cold:.1f} s ({cold_stages})", cold < 5))
-    rows.append(("full build, reasoner's answer reused (`--force`, same reasoner input): under 5 s",
-                 f"{warm:.1f} s ({warm_stages})", warm < 5))
+    colds, warms = [], []
+    for _ in range(3):
+        with tempfile.TemporaryDirectory() as tmp:
+            colds.append(_build(["--out", tmp]))  # a new folder: the reasoner runs
+            warms.append(_build(["--out", tmp, "--force"]))  # same inputs: its answer is reused
+    cold, cold_stages = sorted(colds)[1]
+    warm, warm_stages = sorted(warms)[1]
+    rows.append(("full build as a process, reasoner run (new build folder; median of 3): under 5 s",
+                 f"{cold:.1f} s (runs {', '.join(f'{c:.1f}' for c, _ in colds)}; median run: {cold_stages})", cold < 5))
+    rows.append(("full build as a process, reasoner's answer reused (`--force`; median of 3): under 5 s",
+                 f"{warm:.1f} s (runs {', '.join(f'{w:.1f}' for w, _ in warms)}; median run: {warm_stages})", warm < 5))
     lines = [
         "# Command-line targets",
         "",

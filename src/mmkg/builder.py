@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import time
+from typing import Any
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -49,6 +50,7 @@ class BuildReport:
     inferred_types: int = 0
     reasoning_cached: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    added: list = field(default_factory=list, repr=False)  # the reasoner's triples (not in report.json)
 
     @property
     def ok(self) -> bool:
@@ -107,57 +109,83 @@ def assemble(
     validate: bool = True,
     progress: Progress | None = None,
     reasoning_cache: Path | None = None,
+    meanwhile: Callable[[Store], None] | None = None,
 ) -> tuple[Store, BuildReport]:
     """Build the full graph in memory from ``files``; nothing is written (except, given
     ``reasoning_cache``, the reasoner's answer for its input)."""
     report = BuildReport(run_dir=Path())
     t = report.timings
     report.files = len(files)
-    with _step("parse", t, progress):
-        from mmkg.turtle import check_syntax  # rdflib: loaded only when a build runs
-
-        for path in files:
-            check_syntax(path)
-        store = Store.memory()
-        for path in files:
-            store.load_file(path)
-    with _step("derive", t, progress):
-        derived = store.query(build_query("derive"))
-        assert isinstance(derived, list)
-        supers = _pairs(store, "superclasses")
-        superprops = _pairs(store, "superproperties")
-        entailed: list[ox.Triple] = []
-        for tr in store.triples():
-            if tr.predicate == RDF_TYPE and isinstance(tr.object, ox.NamedNode):
-                entailed += [ox.Triple(tr.subject, RDF_TYPE, ox.NamedNode(c)) for c in supers.get(tr.object.value, ())]
-        for tr in derived:
-            entailed += [ox.Triple(tr.subject, ox.NamedNode(p), tr.object) for p in superprops.get(tr.predicate.value, ())]
-        store.add(derived)
-        store.add(entailed)
+    reasoner = None
     if reason:
-        with _step("reason", t, progress):
-            from mmkg.reasoner import reason_cached
+        from mmkg.reasoner import Reasoner
 
+        reasoner = Reasoner(files[0], reasoning_cache)  # loads and parses while the graph is read
+    try:
+        with _step("parse", t, progress):
+            from mmkg.turtle import check_syntax  # rdflib: loaded only when a build runs
+
+            for path in files:
+                check_syntax(path)
+            store = Store.memory()
+            for path in files:
+                store.load_file(path)
+        with _step("derive", t, progress):
+            derived = store.query(build_query("derive"))
+            assert isinstance(derived, list)
+            supers = _pairs(store, "superclasses")
+            superprops = _pairs(store, "superproperties")
+            entailed: list[ox.Triple] = []
+            for tr in store.triples():
+                if tr.predicate == RDF_TYPE and isinstance(tr.object, ox.NamedNode):
+                    entailed += [ox.Triple(tr.subject, RDF_TYPE, ox.NamedNode(c)) for c in supers.get(tr.object.value, ())]
+            for tr in derived:
+                entailed += [ox.Triple(tr.subject, ox.NamedNode(p), tr.object) for p in superprops.get(tr.predicate.value, ())]
+            store.add(derived)
+            store.add(entailed)
+    except BaseException:
+        if reasoner is not None:
+            reasoner.close()
+        raise
+    # Validation checks the graph as written (plus what derive states plainly), never what the
+    # reasoner concludes: a misspelt value would otherwise pass, typed by a property's range. So it
+    # runs before the reasoner's types are added, beside the reasoner's own process.
+    try:
+        if reasoner is not None:
             subset = store.query(build_query("reasoning-input"))
             assert isinstance(subset, list)
-            result = reason_cached(files[0], subset, reasoning_cache)
-            report.reasoning_cached = result.cached
-            report.consistent = result.consistent
-            report.inconsistency = result.message
-            new: list[ox.Triple] = []
-            for ind, classes in result.inferred.items():
-                closed = set(classes)
-                for c in classes:
-                    closed.update(supers.get(c, ()))
-                for c in sorted(closed):
-                    if c.startswith("https://w3id.org/mmkg/ontology#"):
-                        new.append(ox.Triple(ox.NamedNode(ind), RDF_TYPE, ox.NamedNode(c)))
-            before = len(store)
-            store.add(new)
-            report.inferred_types = len(store) - before
-    if validate:
-        with _step("validate", t, progress):
-            report.violations = validate_store(store)
+            if progress:
+                progress("  reason ...")
+            reasoner.submit(subset)
+        if validate:
+            with _step("validate", t, progress):
+                report.violations = validate_store(store)
+        if meanwhile is not None:
+            meanwhile(store)
+        if reasoner is not None:
+            waited = time.perf_counter()
+            result = reasoner.result()  # raises what the reasoner raised
+            t["reason"] = round(result.seconds, 3)
+            t["reason_wait"] = round(time.perf_counter() - waited, 3)
+    finally:
+        if reasoner is not None:
+            reasoner.close()
+    if reasoner is not None:
+        report.reasoning_cached = result.cached
+        report.consistent = result.consistent
+        report.inconsistency = result.message
+        new: list[ox.Triple] = []
+        for ind, classes in result.inferred.items():
+            closed = set(classes)
+            for c in classes:
+                closed.update(supers.get(c, ()))
+            for c in sorted(closed):
+                if c.startswith("https://w3id.org/mmkg/ontology#"):
+                    new.append(ox.Triple(ox.NamedNode(ind), RDF_TYPE, ox.NamedNode(c)))
+        before = len(store)
+        store.add(new)
+        report.inferred_types = len(store) - before
+        report.added = new
     report.triples = len(store)
     report.entities = _counts(store, "entities-per-class")
     report.edges = _counts(store, "edges-per-kind")
@@ -215,21 +243,35 @@ def build(
     started = time.perf_counter()
     if progress:
         progress(f"building from {len(files)} files")
-    store, report = assemble(
-        files, reason=reason, validate=validate, progress=progress, reasoning_cache=out / "cache" / "reasoning"
-    )
     out.mkdir(parents=True, exist_ok=True)
     with _lock(out):
         _clean_staging(out)
         run = out / "runs" / f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{os.getpid()}"
         staging = out / "runs" / f".staging-{run.name}"
         staging.mkdir(parents=True)
+        early: dict[str, Any] = {}
+
+        def to_disk(plain: Store) -> None:
+            """While the reasoner works: the on-disk store gets everything but its answer."""
+            begun = time.perf_counter()
+            disk = Store.create(staging / "store")
+            disk.copy_from(plain)
+            early["disk"], early["seconds"] = disk, round(time.perf_counter() - begun, 3)
+
+        try:
+            store, report = assemble(files, reason=reason, validate=validate, progress=progress,
+                                     reasoning_cache=out / "cache" / "reasoning", meanwhile=to_disk)
+        except BaseException:
+            early.clear()
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        report.timings["store"] = early["seconds"]
         with _step("write", report.timings, progress):
             nt = store.dump("nt")
             (staging / "mmkg.nt").write_bytes(nt)
             (staging / "mmkg.ttl").write_bytes(store.dump("ttl"))
-            disk = Store.create(staging / "store")
-            disk.copy_from(store)
+            disk = early.pop("disk")
+            disk.add(report.added)  # the reasoner's types
             disk.flush()
             disk.optimize()  # compacted once here, so every later read is of a compact store
             del disk

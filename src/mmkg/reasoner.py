@@ -33,45 +33,176 @@ def java_available() -> bool:
     return shutil.which("java") is not None
 
 
-def reason_cached(ontology: Path, individuals: list, cache: Path | None) -> Reasoning:
-    """``reason`` over the ontology file and the individuals' triples (pyoxigraph), its answer
-    kept in ``cache`` under a digest of exactly what HermiT reads: the same input gives the same
-    answer, so an edit that leaves the reasoner's input alone (a result, a locator, a licence)
-    does not start a JVM. ``cache`` None always runs the reasoner."""
-    import hashlib
-    import json
+class Reasoner:
+    """One reasoner run in a process of its own, started early: the process loads its libraries
+    and parses the ontology while the build is still reading the graph, then reasons over the
+    individuals it is given, while the build validates. Its Python work never shares an
+    interpreter with the build's. ``result()`` waits for the answer.
 
-    from mmkg.atomic import write_bytes
+    The answer is kept in ``cache`` under a digest of exactly what HermiT reads: the same input
+    gives the same answer, so an edit that leaves the reasoner's input alone (a result, a
+    locator, a licence) reuses it, and the process is stopped unused. Individuals described
+    alike are reasoned about once (``_alike``)."""
 
-    digest = hashlib.sha256()
-    for part in (ontology.read_bytes(), repr(JVM_FLAGS).encode(), _hermit_version().encode()):
-        digest.update(part + b"\0")
-    for line in sorted(str(t) for t in individuals):
-        digest.update(line.encode() + b"\n")
-    entry = cache / f"{digest.hexdigest()}.json" if cache else None
-    if entry and entry.is_file():
+    def __init__(self, ontology: Path, cache: Path | None) -> None:
+        import subprocess
+        import sys
+
+        self.ontology, self.cache = ontology, cache
+        self._answer: Reasoning | None = None
+        self._finish: Any = None
+        self.work = Path(tempfile.mkdtemp(prefix="mmkg-reason-"))
+        self.proc: Any = None
+        if java_available():
+            # started from the calling thread: the child asks the kernel to end it when its parent ends
+            self.proc = subprocess.Popen([sys.executable, "-m", "mmkg.reasoner", str(ontology), str(self.work)],
+                                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def submit(self, individuals: list) -> None:
+        import hashlib
+        import json
+
+        from mmkg.atomic import write_bytes
+
+        digest = hashlib.sha256()
+        for part in (self.ontology.read_bytes(), repr(JVM_FLAGS).encode(), _hermit_version().encode()):
+            digest.update(part + b"\0")
+        for line in sorted(str(t) for t in individuals):
+            digest.update(line.encode() + b"\n")
+        entry = self.cache / f"{digest.hexdigest()}.json" if self.cache else None
+        if entry and entry.is_file():
+            try:
+                saved = json.loads(entry.read_text(encoding="utf-8"))
+                self._answer = Reasoning(saved["consistent"], {k: set(v) for k, v in saved["inferred"].items()},
+                                         0.0, saved["individuals"], saved["message"], cached=True)
+                self.close()
+                return
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # a damaged entry is recomputed and rewritten
+        if self.proc is None:
+            self.close()
+            reason_needs_java()
+        text = self.ontology.read_text(encoding="utf-8")
+        groups = [] if any(word in text for word in _BREAKS_SYMMETRY) else _alike(individuals)
+        stand_ins = {members[0] for members in groups}
+        alike = {m for members in groups for m in members}
+
+        def finish(result: Reasoning) -> Reasoning:
+            for members in groups:  # each stand-in's answer is its group's
+                first = result.inferred.get(members[0].value)
+                if first is not None:
+                    result.inferred.update({m.value: set(first) for m in members[1:]})
+            result.individuals += len(alike) - len(stand_ins)
+            if entry:
+                entry.parent.mkdir(parents=True, exist_ok=True)
+                answer = {"consistent": result.consistent, "individuals": result.individuals, "message": result.message,
+                          "inferred": {k: sorted(v) for k, v in sorted(result.inferred.items())}}
+                write_bytes(entry, json.dumps(answer, sort_keys=True).encode())
+                for old in sorted(entry.parent.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-CACHE_ENTRIES]:
+                    old.unlink(missing_ok=True)
+            return result
+
+        self._finish = finish
+        data = "".join(f"{t} .\n" for t in individuals if t.subject not in alike or t.subject in stand_ins)
+        (self.work / "individuals.nt").write_text(data, encoding="utf-8")
+        try:  # a short word through the pipe: never blocks, whatever the child is doing
+            self.proc.stdin.write(b"go\n")
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass  # the child ended early; result() reports why
+
+    def result(self) -> Reasoning:
+        if self._answer is not None:
+            return self._answer
+        import json
+
         try:
-            saved = json.loads(entry.read_text(encoding="utf-8"))
-            return Reasoning(saved["consistent"], {k: set(v) for k, v in saved["inferred"].items()},
-                             0.0, saved["individuals"], saved["message"], cached=True)
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # a damaged entry is recomputed and rewritten
+            err = self.proc.stderr.read()
+            self.proc.wait()
+            out = self.work / "answer.json"
+            if self.proc.returncode != 0 or not out.is_file():
+                last = (err or b"").decode(errors="replace").strip().splitlines()
+                raise EnvironmentProblem(f"the reasoner failed to run: {last[-1] if last else self.proc.returncode}")
+            saved = json.loads(out.read_text(encoding="utf-8"))
+            self._answer = self._finish(Reasoning(saved["consistent"], {k: set(v) for k, v in saved["inferred"].items()},
+                                                  saved["seconds"], saved["individuals"], saved["message"]))
+        finally:
+            self.close()
+        return self._answer
+
+    def close(self) -> None:
+        """Stop the process if it is still waiting, and remove its folder."""
+        if self.proc is not None and self.proc.poll() is None and self._finish is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def reason_needs_java() -> None:
+    raise EnvironmentProblem(
+        "the reasoner needs a Java runtime and 'java' is not on PATH; "
+        "install one (Debian: apt-get install default-jre-headless) or run 'bash scripts/setup.sh'"
+    )
+
+
+def _child(ontology: str, work: str) -> None:
+    """``python -m mmkg.reasoner ONTOLOGY WORK``: parse the ontology, wait for "go" on stdin,
+    then reason over WORK/individuals.nt; the answer goes to WORK/answer.json. Dies with the
+    process that started it."""
+    import ctypes
+    import json
+    import os
+    import signal
+    import sys
+
+    begun = time.perf_counter()
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:
+            sys.exit(1)
     from rdflib import Graph
 
-    from mmkg.store import to_rdflib
+    import owlready2  # noqa: F401 - loaded while the parent is still busy
 
-    result = reason(Graph().parse(ontology, format="turtle"), to_rdflib(individuals))
-    if entry:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        answer = {"consistent": result.consistent, "individuals": result.individuals, "message": result.message,
-                  "inferred": {k: sorted(v) for k, v in sorted(result.inferred.items())}}
-        write_bytes(entry, json.dumps(answer, sort_keys=True).encode())
-        for old in sorted(entry.parent.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-CACHE_ENTRIES]:
-            old.unlink(missing_ok=True)
-    return result
+    folder = Path(work)
+    onto = Graph().parse(ontology, format="turtle")
+    if sys.stdin.buffer.readline().strip() != b"go":
+        return  # stopped unused: the parent had the answer already
+    try:
+        result = reason(onto, Graph().parse(folder / "individuals.nt", format="nt"))
+    except EnvironmentProblem as err:
+        print(err, file=sys.stderr)
+        sys.exit(3)
+    answer = {"consistent": result.consistent, "individuals": result.individuals, "message": result.message,
+              "seconds": time.perf_counter() - begun, "inferred": {k: sorted(v) for k, v in sorted(result.inferred.items())}}
+    (folder / "answer.json").write_text(json.dumps(answer), encoding="utf-8")
 
 
 CACHE_ENTRIES = 8
+# OWL constructs through which two individuals with the same description could still be told
+# apart (by other individuals pointing at them, identity or keys); with any of them in the
+# ontology every individual is reasoned about on its own.
+_BREAKS_SYMMETRY = ("owl:inverseOf", "owl:hasKey", "owl:hasSelf", "owl:sameAs", "owl:differentFrom",
+                    "owl:AllDifferent", "owl:InverseFunctionalProperty", "owl:oneOf", "owl:propertyChainAxiom")
+
+
+def _alike(individuals: list) -> list[list]:
+    """Groups (of two or more) of individuals that nothing in the input points at and whose
+    descriptions (every type and property value) are the same. HermiT's answer for one member
+    holds for every member: renaming one into another changes nothing the reasoner can see. Most
+    models share their description with others, so reasoning about one per group is the larger
+    part of the reasoner's speed."""
+    from collections import defaultdict
+
+    objects = {t.object for t in individuals}
+    described: dict = defaultdict(set)
+    for t in individuals:
+        if t.subject not in objects:
+            described[t.subject].add((str(t.predicate), str(t.object)))
+    groups: dict = defaultdict(list)
+    for subject, description in described.items():
+        groups[frozenset(description)].append(subject)
+    return [sorted(members, key=str) for members in groups.values() if len(members) > 1]
 
 
 def _hermit_version() -> str:
@@ -86,10 +217,7 @@ def _hermit_version() -> str:
 def reason(ontology: Any, individuals: Any) -> Reasoning:
     """Run HermiT over rdflib graphs ``ontology`` + ``individuals``; report inferred types."""
     if not java_available():
-        raise EnvironmentProblem(
-            "the reasoner needs a Java runtime and 'java' is not on PATH; "
-            "install one (Debian: apt-get install default-jre-headless) or run 'bash scripts/setup.sh'"
-        )
+        reason_needs_java()
     import owlready2
     from rdflib import Graph, URIRef
     from rdflib.namespace import OWL, RDF
@@ -137,11 +265,16 @@ JVM_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"]
 
 _LAUNCHER = """#!{python}
 # Runs Java so that it dies with the process that started it (a killed build leaves no JVM).
+# HermiT is asked only for what the build reads: the class hierarchy and the individuals' types
+# (-c -I); classifying the property hierarchies (-O -D) took half of its time, for nothing read.
 import ctypes, os, signal, sys
 ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 if os.getppid() == 1:
     sys.exit(1)
-os.execvp({java!r}, [{java!r}] + {flags!r} + sys.argv[1:])
+args = sys.argv[1:]
+if "org.semanticweb.HermiT.cli.CommandLine" in args:
+    args = [a for a in args if a not in ("-O", "-D")]
+os.execvp({java!r}, [{java!r}] + {flags!r} + args)
 """
 
 
@@ -162,3 +295,9 @@ def _tethered_java(folder: Path) -> Path:
 def _first_line(err: Exception) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
+
+
+if __name__ == "__main__":
+    import sys
+
+    _child(sys.argv[1], sys.argv[2])
