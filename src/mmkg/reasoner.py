@@ -160,9 +160,8 @@ def _child(ontology: str, work: str) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         if os.getppid() == 1:
             sys.exit(1)
-    from rdflib import Graph
-
     import owlready2  # noqa: F401 - loaded while the parent is still busy
+    from rdflib import Graph
 
     folder = Path(work)
     onto = Graph().parse(ontology, format="turtle")
