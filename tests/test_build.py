@@ -128,3 +128,45 @@ def test_reasoner_answer_is_reused_only_for_the_same_input(tmp_path: Path) -> No
         entry.write_text("{")
     fourth = build(graph=graph, out=out, validate=False, progress=None)
     assert not fourth.reasoning_cached and fourth.inferred_types == third.inferred_types
+
+
+@pytest.mark.java
+def test_a_misspelt_value_is_reported_even_though_the_reasoner_could_type_it(tmp_path: Path) -> None:
+    """HermiT types mmkg:imagee as a Modality from the property's range; validation checks the
+    graph as written, so the typo is still an undeclared reference and a model with one modality."""
+    from mmkg.builder import assemble
+    from mmkg.resources import source_files
+
+    graph = tmp_path / "graph"
+    shutil.copytree(MINI, graph)
+    text = (graph / "mini.ttl").read_text()
+    typo = text.replace("mmkg:modality mmkg:audio, mmkg:image, mmkg:text", "mmkg:modality mmkg:audio, mmkg:imagee, mmkg:text", 1)
+    assert typo != text
+    (graph / "mini.ttl").write_text(typo)
+    _, report = assemble(source_files(graph), reason=True, validate=True)
+    assert report.consistent is True
+    assert {v.rule for v in report.violations if "imagee" in v.line() or "model:delta" in v.focus} == {"undeclared-reference", "shape"}
+
+
+@pytest.mark.java
+def test_reasoning_once_per_alike_group_gives_every_individual_its_own_answer() -> None:
+    """On the real graph: the reasoner's answer with individuals described alike reasoned about
+    once equals its answer with every individual given to HermiT."""
+    from rdflib import Graph
+
+    from mmkg.builder import assemble
+    from mmkg.reasoner import Reasoner, _alike, reason
+    from mmkg.resources import build_query, source_files
+    from mmkg.store import to_rdflib
+
+    files = source_files()
+    store, _ = assemble(files, reason=False, validate=False)
+    subset = store.query(build_query("reasoning-input"))
+    assert isinstance(subset, list)
+    assert _alike(subset), "the real graph has models described alike"
+    grouped = Reasoner(files[0], None)
+    grouped.submit(subset)
+    answer = grouped.result()
+    each = reason(Graph().parse(files[0], format="turtle"), to_rdflib(subset))
+    assert answer.consistent and each.consistent
+    assert answer.inferred == each.inferred
