@@ -51,10 +51,11 @@ def prepare(size: str, work: Path) -> tuple[Path, Path, dict[str, str]]:
         assert run is not None
         return run / "store", run / "mmkg.nt", {"model": "https://w3id.org/mmkg/id/model/llava-1-5",
                                                 "paper": "https://w3id.org/mmkg/id/paper/arxiv-2103-00020"}
-    from mmkg.synth import write
+    from mmkg.synth import model_count, write
 
     nt = work / f"{size}.nt"
-    n_models = write(nt, SIZES[size])
+    write(nt, SIZES[size])
+    n_models = model_count(SIZES[size])
     store = Store.create(work / f"{size}-store")
     store.load(nt.read_bytes())
     store.flush()

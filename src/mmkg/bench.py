@@ -217,7 +217,7 @@ def _spawn(args: list[str], timeout: float) -> dict[str, Any] | None:
 
 def run(sizes: list[str], engines: list[str], *, runs: int = 7, rdflib_max: int = 1_000_000, per_query_timeout: float = 60,
         progress: Any = None, server_max: int = 1_000_000) -> dict[str, Any]:
-    from mmkg.synth import PER_MODEL, write
+    from mmkg.synth import model_count, write
 
     results: dict[str, Any] = {"machine": machine(), "sizes": {}}
     with tempfile.TemporaryDirectory(prefix="mmkg-bench-") as tmp:
@@ -225,7 +225,7 @@ def run(sizes: list[str], engines: list[str], *, runs: int = 7, rdflib_max: int 
             n = SIZES[label]
             nt = Path(tmp) / f"{label}.nt"
             count = write(nt, n)
-            n_models = max(10, n // PER_MODEL)
+            n_models = model_count(n)
             entry: dict[str, Any] = {"triples": count}
             for engine in engines:
                 if (engine == "rdflib" and n > rdflib_max) or (engine == "server" and n > server_max):

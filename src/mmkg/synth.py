@@ -4,7 +4,8 @@ Models carry types, label, year, modalities, objectives (typed by family), backb
 style, parameter count, pre-training datasets and 0-3 typed lineage edges to earlier models;
 each model has a paper with 3-40 citations to earlier papers. Lineage has the real graph's shape:
 most models build on a few popular hubs (the first 1% of models), some on a recent model, so a
-model's ancestors number tens, not thousands. Output is N-Triples.
+model's ancestors number tens, not thousands; the model the lineage benchmark asks about ends a
+family of DEEP versions, so it has more than DEEP ancestors at every size. Output is N-Triples.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ LINEAGE = ["extends", "fineTunedFrom", "initialisedFrom", "usesVisionEncoder", "
 WORDS = ["vision", "language", "contrastive", "unified", "masked", "video", "audio", "omni", "tiny", "large", "fusion", "align"]
 #: triples a model and its paper contribute on average (used to size a graph)
 PER_MODEL = 38
+#: length of the family chain that ends at the model the benchmark's lineage query asks about
+DEEP = 60
+
+
+def model_count(n_triples: int) -> int:
+    """How many models a graph of about ``n_triples`` triples has."""
+    return max(10, n_triples // PER_MODEL)
 
 
 def _t(s: str, p: str, o: str) -> str:
@@ -35,7 +43,7 @@ def _t(s: str, p: str, o: str) -> str:
 def triples(n_triples: int, *, seed: int = 42) -> Iterator[str]:
     """N-Triples lines for a graph of about ``n_triples`` triples."""
     rng = random.Random(seed)
-    n_models = max(10, n_triples // PER_MODEL)
+    n_models = model_count(n_triples)
     n_datasets = max(5, n_models // 200)
     n_objectives = 40
     for i in range(n_objectives):
@@ -78,6 +86,10 @@ def triples(n_triples: int, *, seed: int = 42) -> Iterator[str]:
                     bases.add(rng.randrange(max(hubs, m - 50), m) if m > hubs else rng.randrange(0, m))
             if m == n_models // 2 and not bases:  # the model the benchmark asks about has a lineage to walk
                 bases.add(rng.randrange(0, hubs))
+            if n_models // 2 - DEEP < m <= n_models // 2:
+                # ... and a long one: the DEEP models before it are versions of one family, each
+                # extending the one before, so its ancestors number more than DEEP
+                bases.add(m - 1)
             for base in sorted(bases):
                 rel = rng.choice(LINEAGE)
                 yield _t(model, f"<{ONTO}{rel}>", f"<{ID}model/m{base}>")
