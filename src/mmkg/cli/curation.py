@@ -21,14 +21,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     pl.add_argument("--dry-run", action="store_true", help="report only; write nothing")
     p.set_defaults(func=cmd_import)
 
-    b = sub.add_parser("bench", help="benchmark the engines on synthetic graphs (writes docs/benchmarks.md)",
+    b = sub.add_parser("bench", help="benchmark the engines on synthetic graphs (writes docs/benchmarks.md); "
+                       "--path: the path users run against the engines under it (docs/path-benchmarks.md)",
                        epilog=EPILOG)
-    b.add_argument("--sizes", default="10k,100k,1M", help="comma-separated: 10k, 100k, 1M, 10M")
+    b.add_argument("--path", action="store_true",
+                   help="measure mmkg query and mmkg serve over the built store beside bare pyoxigraph, rdflib and "
+                        "Oxigraph's server, interleaved, plus cold start and build (default sizes: real,1M)")
+    b.add_argument("--sizes", help="comma-separated: 10k, 100k, 1M, 10M (and real with --path); default 10k,100k,1M")
     b.add_argument("--engines", default="oxigraph,mmkg,rdflib,server",
                    help="comma-separated: oxigraph, mmkg, rdflib, server")
     b.add_argument("--runs", type=bounded(int, 1, 1000), default=7, help="timed runs per query (median)")
     b.add_argument("--rdflib-max", default="1M", help="largest size rdflib runs on")
-    b.add_argument("-o", "--out", default="docs/benchmarks.md", help="markdown report ('-' for stdout)")
+    b.add_argument("-o", "--out", help="markdown report ('-' for stdout; default docs/benchmarks.md, "
+                   "or docs/path-benchmarks.md with --path)")
     b.add_argument("--json", help="also write the raw results as JSON")
     b.add_argument("--from-json", help="render the report from saved results instead of measuring")
     b.set_defaults(func=cmd_bench)
@@ -56,10 +61,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     from mmkg.bench import SIZES, report, run
 
-    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
-    bad = [s for s in sizes if s not in SIZES]
+    sizes = [s.strip() for s in (args.sizes or ("real,1M" if args.path else "10k,100k,1M")).split(",") if s.strip()]
+    known = [*SIZES, "real"] if args.path else list(SIZES)
+    bad = [s for s in sizes if s not in known]
     if bad:
-        raise InputError(f"unknown size {bad[0]!r}; use {', '.join(SIZES)}")
+        raise InputError(f"unknown size {bad[0]!r}; use {', '.join(known)}")
+    if args.path:
+        from mmkg import pathbench
+
+        out = args.out or "docs/path-benchmarks.md"
+        write(pathbench.run(sizes, args.runs, progress=progress), out)
+        if out != "-":
+            print(f"wrote {out}", file=sys.stderr)
+        return EXIT_OK
+    args.out = args.out or "docs/benchmarks.md"
     if args.from_json:
         results = json.loads(Path(args.from_json).read_text(encoding="utf-8"))
     else:
