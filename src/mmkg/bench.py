@@ -283,6 +283,10 @@ def report(results: dict[str, Any]) -> str:
         "from `mmkg.synth` (deterministic, seed 42). Latencies are medians after a warm-up; `ratio` is rdflib's time "
         "divided by the engine's, measured in the same run. `mmkg` is the embedded engine behind this project's "
         "own layer (parameter binding and result conversion).", "",
+        "What users run, measured beside the engines under it: `mmkg bench --path` (docs/path-benchmarks.md: "
+        "`mmkg query` over the built store, `mmkg serve`, cold start, build). Loading 10M triples: "
+        "benchmarks/load_10m.py (docs/load-10m.md). The endpoint under load: docs/load-test.md. The network view: "
+        "docs/viz-benchmarks.md and docs/layout-benchmarks.md.", "",
     ]
     for label, entry in results["sizes"].items():
         lines += [f"## {label} ({entry['triples']:,} triples)", ""]
