@@ -154,6 +154,7 @@ class Card:
     facts: list[tuple[str, str, tuple[int, ...], str]] = field(default_factory=list)  # property, value, source nos, note
     sources: list[tuple[str, str, str]] = field(default_factory=list)  # label, iri, locator
     derivatives: list[tuple[str, str]] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # what, page (arXiv, DOI, Hugging Face paper)
 
     def to_dict(self) -> dict[str, object]:
         """The card as plain data: facts name their sources by number (1-based)."""
@@ -164,6 +165,7 @@ class Card:
             "facts": [{"property": p, "value": v, "sources": list(s), **({"note": n} if n else {})}
                       for p, v, s, n in self.facts],
             "builtOnBy": [{"label": n, "via": via} for n, via in self.derivatives],
+            "links": [{"kind": k, "page": page} for k, page in self.links],
             "sources": [{"label": label, "iri": iri, "locator": loc} for label, iri, loc in self.sources],
         }
 
@@ -192,8 +194,10 @@ class Card:
             lines.append(f"| {cell(prop)} | {cell(value)}{' (' + cell(note) + ')' if note else ''} | {refs} |")
         if self.derivatives:
             lines += ["", "built on by: " + "; ".join(f"{n} ({via})" for n, via in self.derivatives)]
+        if self.links:
+            lines += ["", "pages: " + " · ".join(f"[{LINK_NAMES.get(k, k)}]({page})" for k, page in self.links)]
         lines += ["", "sources:", ""]
-        lines += [f"{i}. {label} <{iri}>, {locator}" for i, (label, iri, locator) in enumerate(self.sources, 1)]
+        lines += [f"{i}. {label} <{iri}>, {locator}{_offline(iri)}" for i, (label, iri, locator) in enumerate(self.sources, 1)]
         return "\n".join(lines) + "\n"
 
     def __repr__(self) -> str:
@@ -212,10 +216,21 @@ class Card:
             lines.append(f"  {prop.ljust(width)}  {value}  [{refs}]{'  ' + note if note else ''}")
         if self.derivatives:
             lines.append("built on by: " + "; ".join(f"{n} ({via})" for n, via in self.derivatives))
+        for kind, page in self.links:
+            lines.append(f"{LINK_NAMES.get(kind, kind)}: {page}")
         lines.append("sources:")
         for i, (label, iri, locator) in enumerate(self.sources, 1):
-            lines.append(f"  [{i}] {label} <{iri}>, {locator}")
+            lines.append(f"  [{i}] {label} <{iri}>, {locator}{_offline(iri)}")
         return "\n".join(lines) + "\n"
+
+
+LINK_NAMES = {"arxiv": "arXiv page", "doi": "DOI page", "huggingface-paper": "Hugging Face paper page"}
+
+
+def _offline(iri: str) -> str:
+    """Papers with Code pages were read before the site went offline (July 2025): the address
+    stays as the record of what was read, marked so that nobody takes it for a live link."""
+    return " (Papers with Code, offline since July 2025)" if iri.startswith("https://paperswithcode.com/") else ""
 
 
 def show(name: str, *, kind: str = "entity", endpoint: str | None = None) -> Card:
@@ -256,6 +271,9 @@ def show(name: str, *, kind: str = "entity", endpoint: str | None = None) -> Car
         merged[(prop, ", ".join(sorted(values)), note)].append(src_no)
     for (prop, value, note), nos in sorted(merged.items(), key=lambda kv: (kv[0][0], min(kv[1]), kv[0][1])):
         card.facts.append((prop, value, tuple(sorted(nos)), note))
+    links = backend.query(build_query("card-links"), bound)
+    assert isinstance(links, Table)
+    card.links = [(k.value, p.value) for k, p in links.rows if k is not None and p is not None]
     return card
 
 

@@ -101,8 +101,11 @@ class NameIndex:
         candidates = {
             iri for iri, classes in self.by_key.get(normalise(name), {}).items() if not wanted or wanted in classes
         }
-        if not candidates and kind == "paper":
-            candidates = set(self.paper_aliases.get(normalise(_unprefix(name)), set()))
+        bare = _unprefix(name)
+        looks_like_id = bool(re.fullmatch(r"\d{4}\.\d{4,5}|10\.\d{4,9}/\S+", bare))
+        if not candidates and (kind == "paper" or (kind == "entity" and looks_like_id)):
+            # an arXiv id or DOI names its paper wherever any entity is asked for
+            candidates = set(self.paper_aliases.get(normalise(bare), set()))
         if len(candidates) == 1:
             return candidates.pop()
         if len(candidates) > 1:

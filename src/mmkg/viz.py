@@ -188,7 +188,9 @@ def render_html(
             "objectives": d.get("objectives", ""), "organisation": d.get("org", ""),
             "parameters": d.get("parameters_printed") or (str(d["parameters"]) if d.get("parameters") else ""),
             "paper": _safe_url(d.get("paper", "")), "code": _safe_url(d.get("code", "")),
-            "weights": _safe_url(d.get("weights", "")), "pwc": _safe_url(d.get("paperswithcode", "")),
+            "weights": _safe_url(d.get("weights", "")),
+            # Papers with Code has been offline since July 2025: its id is history, shown as text
+            "pwc": d.get("paperswithcode", "").removeprefix("https://paperswithcode.com/"),
         }
         cards[n] = {k: v for k, v in cards[n].items() if v}  # the page reads a missing field as empty
     years = sorted({d["year"] for _, d in g.nodes(data=True) if d.get("year")})
@@ -432,9 +434,10 @@ _EXTRAS = r"""
     var ul = el('ul');
     [['released', c.year], ['modalities', c.modalities], ['organisation', c.organisation], ['objectives', c.objectives], ['parameters', c.parameters || 'unknown']].forEach(function (p) { if (p[1]) ul.appendChild(el('li', p[0] + ': ' + p[1])); });
     var links = el('li'); var any = false;
-    [[c.paper, 'paper'], [c.code, 'code'], [c.weights, 'weights'], [c.pwc, 'Papers with Code']].forEach(function (p) {
+    [[c.paper, 'paper'], [c.code, 'code'], [c.weights, 'weights']].forEach(function (p) {
       var a = safeLink(p[0], p[1]); if (!a) return; if (any) links.appendChild(document.createTextNode(' · ')); links.appendChild(a); any = true; });
-    if (any) ul.appendChild(links); ul.appendChild(el('li', c.iri || id)); box.appendChild(ul);
+    if (any) ul.appendChild(links);
+    if (c.pwc) ul.appendChild(el('li', 'Papers with Code id (site offline since July 2025): ' + c.pwc)); ul.appendChild(el('li', c.iri || id)); box.appendChild(ul);
   }
   var out = {}, inn = {};
   edges.get().concat(restEdges).forEach(function (e) { if (e.kind === 'trained-on') return;
