@@ -125,7 +125,9 @@ def test_protocol_corner_cases(mini_out: Path) -> None:
 
 
 def _java_children(pid: int) -> list[int]:
-    out = []
+    """HermiT JVMs among the descendants of ``pid`` (the reasoner runs in a process of its own)."""
+    parents: dict[int, int] = {}
+    hermit: list[int] = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -134,10 +136,16 @@ def _java_children(pid: int) -> list[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
         if cmd and cmd[0].endswith(b"java") and b"HermiT" in b" ".join(cmd):
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid == pid:
-                out.append(int(entry.name))
+            hermit.append(int(entry.name))
+    out = []
+    for jvm in hermit:
+        up = parents.get(jvm)
+        while up and up != pid and up != 1:
+            up = parents.get(up)
+        if up == pid:
+            out.append(jvm)
     return out
 
 
