@@ -12,7 +12,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from mmkg.errors import InputError
+from mmkg.guard import check_nesting
 from mmkg.namespaces import PREFIXES
+from mmkg.sparqltext import inject_values
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -113,12 +115,8 @@ class Store:
         """Run a SPARQL query. ``bindings`` are RDF terms given to the query as inline data (a
         VALUES block of their N-Triples forms, never raw text): the engine then plans the query
         around them, where bound-variable substitution left some queries a hundred times slower."""
-        from mmkg.guard import check_nesting
-
         check_nesting(text)
         if bindings:
-            from mmkg.sparqltext import inject_values
-
             text = inject_values(text, bindings)
         try:
             res = self._inner.query(text, prefixes=missing_prefixes(text))
@@ -133,7 +131,7 @@ def materialise(res: Any) -> Result:
     if isinstance(res, ox.QueryBoolean):
         return bool(res)
     if isinstance(res, ox.QuerySolutions):
-        return Table([v.value for v in res.variables], [tuple(sol) for sol in res])
+        return Table([v.value for v in res.variables], list(map(tuple, res)))
     return list(res)
 
 
