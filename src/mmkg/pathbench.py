@@ -36,14 +36,17 @@ RDFLIB_MAX = 1_000_000
 
 
 def interleaved(fns: list[Callable[[], object]], runs: int) -> list[float]:
-    """Median seconds of each function, run in turn (A B C A B C ...) after one warm-up each."""
+    """Median seconds of each function, run in turn after one warm-up each. The order rotates
+    every round (A B C, B C A, C A B, ...) so that no engine always runs right after another
+    one's caches and garbage, which a fixed order charges to whoever comes next."""
     for fn in fns:
         fn()
     times: list[list[float]] = [[] for _ in fns]
-    for _ in range(runs):
-        for i, fn in enumerate(fns):
+    for r in range(runs):
+        for k in range(len(fns)):
+            i = (r + k) % len(fns)
             t = time.perf_counter()
-            fn()
+            fns[i]()
             times[i].append(time.perf_counter() - t)
     return [statistics.median(t) for t in times]
 
