@@ -33,21 +33,26 @@ REAL_MODEL = "https://w3id.org/mmkg/id/model/llava-1-5"
 REAL_PAPER = "https://w3id.org/mmkg/id/paper/arxiv-2103-00020"
 RATIO = 1.20  # the path may cost at most 20% more than the engine under it
 RDFLIB_MAX = 1_000_000
+SAMPLE = 0.02  # seconds of calls per timed sample
 
 
 def interleaved(fns: list[Callable[[], object]], runs: int) -> list[float]:
-    """Median seconds of each function, run in turn after one warm-up each. The order rotates
+    """Median seconds per call of each function, run in turn after one warm-up each. The order rotates
     every round (A B C, B C A, C A B, ...) so that no engine always runs right after another
     one's caches and garbage, which a fixed order charges to whoever comes next."""
-    for fn in fns:
-        fn()
+    repeat = []
+    for fn in fns:  # the warm-up also sizes a sample: calls of well under a millisecond are
+        t = time.perf_counter()  # timed in batches of SAMPLE seconds, so the clock's and the
+        fn()  # scheduler's noise do not make the figure
+        repeat.append(max(1, int(SAMPLE / max(time.perf_counter() - t, 1e-7))))
     times: list[list[float]] = [[] for _ in fns]
     for r in range(runs):
         for k in range(len(fns)):
             i = (r + k) % len(fns)
             t = time.perf_counter()
-            fns[i]()
-            times[i].append(time.perf_counter() - t)
+            for _ in range(repeat[i]):
+                fns[i]()
+            times[i].append((time.perf_counter() - t) / repeat[i])
     return [statistics.median(t) for t in times]
 
 
