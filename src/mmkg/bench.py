@@ -155,17 +155,14 @@ def _project_layers(store: Any, n_models: int, runs: int) -> dict[str, Any]:
 def server_worker(nt: str, n_models: int, runs: int) -> dict[str, Any]:
     """Load into an Oxigraph server through the Graph Store Protocol and query it over HTTP."""
     import shutil
-    import socket
     import urllib.request
 
     import pyoxigraph as ox
 
-    from mmkg.remote import Endpoint, wait_for
+    from mmkg.remote import Endpoint, free_port, wait_for
 
     exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     out: dict[str, Any] = {"engine": "server", "queries": {}}
     with tempfile.TemporaryDirectory() as tmp:

@@ -16,7 +16,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -81,15 +80,10 @@ def prepare(size: str, work: Path) -> tuple[Path, Path, dict[str, str]]:
                                        "paper": f"https://w3id.org/mmkg/id/paper/p{mid}"}
 
 
-def _queries() -> dict[str, str]:
-    from mmkg.bench import _queries as texts
-
-    return texts()
-
-
 def measure_embedded(store_path: Path, nt: Path, binds: dict[str, str], runs: int, *, rdflib: bool) -> dict[str, Any]:
     import pyoxigraph as ox
 
+    from mmkg.bench import _queries
     from mmkg.sparqltext import inject_values
     from mmkg.store import Store
 
@@ -136,14 +130,9 @@ def measure_embedded(store_path: Path, nt: Path, binds: dict[str, str], runs: in
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def measure_served(store_path: Path, nt: Path, binds: dict[str, str], runs: int, work: Path) -> dict[str, Any]:
-    from mmkg.remote import wait_for
+    from mmkg.bench import _queries
+    from mmkg.remote import free_port, wait_for
 
     build = work / "serve-build"
     run = build / "runs" / "r"
@@ -157,7 +146,7 @@ def measure_served(store_path: Path, nt: Path, binds: dict[str, str], runs: int,
         shutil.rmtree(ox_dir)
     exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     subprocess.run([exe, "load", "--location", str(ox_dir), "--file", str(nt)], check=True, capture_output=True)
-    p1, p2 = _free_port(), _free_port()
+    p1, p2 = free_port(), free_port()
     code = ("from pathlib import Path; from mmkg.server import ServerConfig, serve; "
             f"serve(ServerConfig(run_dir=Path({str(run)!r}), port={p1}, workers=2, timeout=120, max_rows=10**9, "
             "max_response_bytes=2**31, cache_bytes=0))")

@@ -146,6 +146,13 @@ def retry_after(header: str | None, default: float) -> float:
         return default
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server started next)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def wait_for(url: str, *, proc: object = None, seconds: float = 60.0) -> None:
     """Wait until ``url`` answers (any HTTP status), or fail when ``proc`` exits or time runs out."""
     deadline = time.monotonic() + seconds
