@@ -143,14 +143,9 @@ def assemble(
                 entailed += [ox.Triple(tr.subject, ox.NamedNode(p), tr.object) for p in superprops.get(tr.predicate.value, ())]
             store.add(derived)
             store.add(entailed)
-    except BaseException:
-        if reasoner is not None:
-            reasoner.close()
-        raise
-    # Validation checks the graph as written (plus what derive states plainly), never what the
-    # reasoner concludes: a misspelt value would otherwise pass, typed by a property's range. So it
-    # runs before the reasoner's types are added, beside the reasoner's own process.
-    try:
+        # Validation checks the graph as written (plus what derive states plainly), never what the
+        # reasoner concludes: a misspelt value would otherwise pass, typed by a property's range. So it
+        # runs before the reasoner's types are added, beside the reasoner's own process.
         if reasoner is not None:
             subset = store.query(build_query("reasoning-input"))
             assert isinstance(subset, list)

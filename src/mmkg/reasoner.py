@@ -28,6 +28,23 @@ class Reasoning:
     message: str = ""
     cached: bool = False
 
+    def to_json(self) -> str:
+        """The answer as the reasoner's process hands it over and the cache keeps it."""
+        import json
+
+        return json.dumps({"consistent": self.consistent, "individuals": self.individuals, "message": self.message,
+                           "seconds": self.seconds, "inferred": {k: sorted(v) for k, v in sorted(self.inferred.items())}},
+                          sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str, *, cached: bool = False) -> Reasoning:
+        """Read ``to_json``'s text back (KeyError, TypeError or ValueError when it is damaged)."""
+        import json
+
+        saved = json.loads(text)
+        return cls(saved["consistent"], {k: set(v) for k, v in saved["inferred"].items()},
+                   0.0 if cached else saved["seconds"], saved["individuals"], saved["message"], cached=cached)
+
 
 def java_available() -> bool:
     return shutil.which("java") is not None
@@ -60,21 +77,19 @@ class Reasoner:
 
     def submit(self, individuals: list) -> None:
         import hashlib
-        import json
 
         from mmkg.atomic import write_bytes
 
+        ontology = self.ontology.read_bytes()
         digest = hashlib.sha256()
-        for part in (self.ontology.read_bytes(), repr(JVM_FLAGS).encode(), _hermit_version().encode()):
+        for part in (ontology, repr(JVM_FLAGS).encode(), _hermit_version().encode()):
             digest.update(part + b"\0")
         for line in sorted(str(t) for t in individuals):
             digest.update(line.encode() + b"\n")
         entry = self.cache / f"{digest.hexdigest()}.json" if self.cache else None
         if entry and entry.is_file():
             try:
-                saved = json.loads(entry.read_text(encoding="utf-8"))
-                self._answer = Reasoning(saved["consistent"], {k: set(v) for k, v in saved["inferred"].items()},
-                                         0.0, saved["individuals"], saved["message"], cached=True)
+                self._answer = Reasoning.from_json(entry.read_text(encoding="utf-8"), cached=True)
                 self.close()
                 return
             except (OSError, ValueError, KeyError, TypeError):
@@ -82,7 +97,7 @@ class Reasoner:
         if self.proc is None:
             self.close()
             reason_needs_java()
-        text = self.ontology.read_text(encoding="utf-8")
+        text = ontology.decode("utf-8")
         groups = [] if any(word in text for word in _BREAKS_SYMMETRY) else _alike(individuals)
         stand_ins = {members[0] for members in groups}
         alike = {m for members in groups for m in members}
@@ -95,9 +110,7 @@ class Reasoner:
             result.individuals += len(alike) - len(stand_ins)
             if entry:
                 entry.parent.mkdir(parents=True, exist_ok=True)
-                answer = {"consistent": result.consistent, "individuals": result.individuals, "message": result.message,
-                          "inferred": {k: sorted(v) for k, v in sorted(result.inferred.items())}}
-                write_bytes(entry, json.dumps(answer, sort_keys=True).encode())
+                write_bytes(entry, result.to_json().encode())
                 for old in sorted(entry.parent.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-CACHE_ENTRIES]:
                     old.unlink(missing_ok=True)
             return result
@@ -114,8 +127,6 @@ class Reasoner:
     def result(self) -> Reasoning:
         if self._answer is not None:
             return self._answer
-        import json
-
         try:
             err = self.proc.stderr.read()
             self.proc.wait()
@@ -123,9 +134,7 @@ class Reasoner:
             if self.proc.returncode != 0 or not out.is_file():
                 last = (err or b"").decode(errors="replace").strip().splitlines()
                 raise EnvironmentProblem(f"the reasoner failed to run: {last[-1] if last else self.proc.returncode}")
-            saved = json.loads(out.read_text(encoding="utf-8"))
-            self._answer = self._finish(Reasoning(saved["consistent"], {k: set(v) for k, v in saved["inferred"].items()},
-                                                  saved["seconds"], saved["individuals"], saved["message"]))
+            self._answer = self._finish(Reasoning.from_json(out.read_text(encoding="utf-8")))
         finally:
             self.close()
         return self._answer
@@ -150,7 +159,6 @@ def _child(ontology: str, work: str) -> None:
     then reason over WORK/individuals.nt; the answer goes to WORK/answer.json. Dies with the
     process that started it."""
     import ctypes
-    import json
     import os
     import signal
     import sys
@@ -172,9 +180,8 @@ def _child(ontology: str, work: str) -> None:
     except EnvironmentProblem as err:
         print(err, file=sys.stderr)
         sys.exit(3)
-    answer = {"consistent": result.consistent, "individuals": result.individuals, "message": result.message,
-              "seconds": time.perf_counter() - begun, "inferred": {k: sorted(v) for k, v in sorted(result.inferred.items())}}
-    (folder / "answer.json").write_text(json.dumps(answer), encoding="utf-8")
+    result.seconds = time.perf_counter() - begun
+    (folder / "answer.json").write_text(result.to_json(), encoding="utf-8")
 
 
 CACHE_ENTRIES = 8

@@ -89,9 +89,10 @@ def _owners(store: Store, blanks: set[str]) -> dict[str, str]:
     out = {}
     for b in sorted(blanks):
         quad = next(iter(store.engine.quads_for_pattern(None, None, ox.BlankNode(b))), None)
-        owner = quad.subject if quad else None
-        named = isinstance(owner, (ox.NamedNode, ox.BlankNode)) and quad is not None
-        out[b] = f"{shorten(owner.value)} {shorten(quad.predicate.value)} [ ]" if named else "[ ]"  # type: ignore[union-attr]
+        if quad is None or isinstance(quad.subject, ox.Triple):
+            out[b] = "[ ]"
+        else:
+            out[b] = f"{shorten(quad.subject.value)} {shorten(quad.predicate.value)} [ ]"
     return out
 
 
