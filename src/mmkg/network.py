@@ -272,39 +272,54 @@ REFINE_LANES = 400
 MOVE_LANES = 80
 
 
-def _lane_crossings(order: dict[str, int], edges: list[tuple[float, str, float, str]]) -> int:
-    """Crossings between edges across lanes, each lane drawn as one line at its place in ``order``
-    (x is fixed by the release date, so only the order of the lanes can change them)."""
-    import numpy as np
+class _LaneCrossings:
+    """Counts crossings between edges across lanes, each lane drawn as one line at its place in
+    an order (x is fixed by the release date, so only the order of the lanes can change them).
+    What depends on x alone (each edge's ends, the spans two edges share) is worked out once;
+    a count for another order only places the ends on their lanes."""
 
-    if len(edges) < 2:
-        return 0
-    e = np.array([(min(x1, x2), order[a] if x1 <= x2 else order[b], max(x1, x2), order[b] if x1 <= x2 else order[a])
-                  for x1, a, x2, b in edges], dtype=float)
-    x1, y1, x2, y2 = e[:, 0], e[:, 1], e[:, 2], e[:, 3]
-    lo = np.maximum(x1[:, None], x1[None, :])
-    hi = np.minimum(x2[:, None], x2[None, :])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        slope = np.where(x2 > x1, (y2 - y1) / (x2 - x1), 0.0)
-    at_lo = (y1[:, None] + slope[:, None] * (lo - x1[:, None])) - (y1[None, :] + slope[None, :] * (lo - x1[None, :]))
-    at_hi = (y1[:, None] + slope[:, None] * (hi - x1[:, None])) - (y1[None, :] + slope[None, :] * (hi - x1[None, :]))
-    hit = (hi > lo) & (at_lo * at_hi < 0)
-    return int(np.triu(hit, 1).sum())
+    def __init__(self, edges: list[tuple[float, str, float, str]]) -> None:
+        import numpy as np
+
+        self.n = len(edges)
+        # each edge left to right: (x of its left end, its lane), (x of its right end, its lane)
+        self.left = [a if x1 <= x2 else b for x1, a, x2, b in edges]
+        self.right = [b if x1 <= x2 else a for x1, a, x2, b in edges]
+        self.x1 = np.array([min(x1, x2) for x1, _, x2, _ in edges], dtype=float)
+        self.x2 = np.array([max(x1, x2) for x1, _, x2, _ in edges], dtype=float)
+        self.lo = np.maximum(self.x1[:, None], self.x1[None, :])
+        self.hi = np.minimum(self.x2[:, None], self.x2[None, :])
+        self.overlap = np.triu(self.hi > self.lo, 1)
+
+    def __call__(self, order: dict[str, int]) -> int:
+        import numpy as np
+
+        if self.n < 2:
+            return 0
+        y1 = np.array([order[k] for k in self.left], dtype=float)
+        y2 = np.array([order[k] for k in self.right], dtype=float)
+        x1, x2, lo, hi = self.x1, self.x2, self.lo, self.hi
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = np.where(x2 > x1, (y2 - y1) / (x2 - x1), 0.0)
+        at_lo = (y1[:, None] + slope[:, None] * (lo - x1[:, None])) - (y1[None, :] + slope[None, :] * (lo - x1[None, :]))
+        at_hi = (y1[:, None] + slope[:, None] * (hi - x1[:, None])) - (y1[None, :] + slope[None, :] * (hi - x1[None, :]))
+        return int((self.overlap & (at_lo * at_hi < 0)).sum())
 
 
 def _fewer_crossings(lanes: list[str], edges: list[tuple[float, str, float, str]], *, passes: int = 3) -> list[str]:
     """Swap neighbouring lanes while that removes crossings (a few passes of adjacent swaps)."""
     if len(edges) < 2:
         return lanes
+    count_crossings = _LaneCrossings(edges)
     order = {k: i for i, k in enumerate(lanes)}
-    best = _lane_crossings(order, edges)
+    best = count_crossings(order)
     lanes = list(lanes)
     for _ in range(passes):
         improved = False
         for i in range(len(lanes) - 1):
             a, b = lanes[i], lanes[i + 1]
             order[a], order[b] = i + 1, i
-            count = _lane_crossings(order, edges)
+            count = count_crossings(order)
             if count < best:
                 best, improved = count, True
                 lanes[i], lanes[i + 1] = b, a
@@ -317,7 +332,7 @@ def _fewer_crossings(lanes: list[str], edges: list[tuple[float, str, float, str]
             rest = [m for m in lanes if m != k]
             for i in range(len(rest) + 1):
                 trial = rest[:i] + [k] + rest[i:]
-                count = _lane_crossings({m: j for j, m in enumerate(trial)}, edges)
+                count = count_crossings({m: j for j, m in enumerate(trial)})
                 if count < best:
                     best, lanes = count, trial
     return lanes
