@@ -264,8 +264,11 @@ def _defer(net: Any, start: tuple[float, float], *, keep: set[str]) -> dict[str,
     first = {n["id"] for n in ranked[:FIRST_BATCH]}
     later_nodes = ranked[FIRST_BATCH:]
     net.nodes[:] = [n for n in net.nodes if n["id"] in first]
-    later_edges = [e for e in net.edges if not (e["from"] in first and e["to"] in first)]
-    net.edges[:] = [e for e in net.edges if e["from"] in first and e["to"] in first]
+    now: list[dict] = []
+    later_edges: list[dict] = []
+    for e in net.edges:
+        (now if e["from"] in first and e["to"] in first else later_edges).append(e)
+    net.edges[:] = now
     ids: dict[str, int] = {}
     colours: dict[str, int] = {}
     styles: dict[str, int] = {}
