@@ -172,3 +172,18 @@ def test_real_graph_every_format(real_build: Path, tmp_path: Path) -> None:
         assert nx.read_gexf(tmp_path / f"{sub.kind}.gexf").number_of_nodes() == len(sub.graph)
         lib = bibtexparser.parse_file(str(tmp_path / f"{sub.kind}.bibtex"))
         assert lib.failed_blocks == [] and len(lib.entries) == len(sub.papers)
+
+
+@pytest.mark.slow
+def test_describe_of_a_model_with_training_stages_in_every_graph_format(real_build: Path) -> None:
+    """The build links a model and its evidence block to the same stage nodes; every format still writes it."""
+    from mmkg.choices import GRAPH_FORMATS
+    from mmkg.formats import render
+
+    store = Store.open((real_build / "current" / "store").resolve())
+    triples = store.query("DESCRIBE <https://w3id.org/mmkg/id/model/llava-1-5>")
+    assert isinstance(triples, list)
+    assert sum(t.predicate.value.endswith("#trainingStage") for t in triples) >= 4  # two stages, two subjects
+    parse_as = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "rdfxml": "xml"}
+    for fmt in GRAPH_FORMATS:
+        assert len(Graph().parse(data=render(triples, fmt), format=parse_as[fmt])) == len(triples), fmt

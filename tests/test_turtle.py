@@ -46,3 +46,18 @@ def test_committed_turtle_is_canonical() -> None:
     files = source_files()
     offenders = [str(p) for p in files if p.read_text(encoding="utf-8") != canonical_file(p)]
     assert offenders == [], "run 'mmkg fmt'"
+
+
+def test_a_shared_blank_node_is_refused_in_files_and_labelled_in_answers(tmp_path: Path) -> None:
+    text = ('@prefix ex: <http://example.org/> . ex:m ex:stage _:s1, _:s2 . ex:e ex:stage _:s1, _:s2 .'
+            ' _:s1 ex:order 2 . _:s2 ex:order 1 .')
+    p = {"ex": "http://example.org/"}
+    with pytest.raises(InputError, match="blank node used twice"):
+        canonical(parse_text(text), p)
+    out = canonical(parse_text(text), p, label_shared=True)
+    assert "ex:stage _:b1, _:b2" in out
+    assert out.index("_:b1\n    ex:order 1") < out.index("_:b2\n    ex:order 2")  # numbered by description
+    again = tmp_path / "again.ttl"
+    again.write_text(out)
+    assert isomorphic(parse_file(again), parse_text(text))
+    assert canonical(parse_file(again), p, label_shared=True) == out

@@ -74,7 +74,7 @@ def render_graph(triples: list[ox.Triple], fmt: str) -> str:
     if fmt == "ttl":
         from mmkg.turtle import canonical
 
-        return canonical(graph)
+        return canonical(graph, label_shared=True)
     if fmt == "jsonld":
         context = {p: ns for p, ns in PREFIXES.items() if any(str(x).startswith(ns) for t in graph for x in t)}
         return graph.serialize(format="json-ld", context=context, sort_keys=True, indent=2)

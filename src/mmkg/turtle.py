@@ -96,7 +96,7 @@ def _line_of(text: str, lexical: str) -> int:
 
 
 class _Writer:
-    def __init__(self, graph: Graph, prefixes: dict[str, str]) -> None:
+    def __init__(self, graph: Graph, prefixes: dict[str, str], *, label_shared: bool = False) -> None:
         self.graph = graph
         self.prefixes = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
         self.used: set[str] = set()
@@ -104,6 +104,14 @@ class _Writer:
         for o in graph.objects():
             if isinstance(o, BNode):
                 self.refs[o] += 1
+        # a blank node that is the object of two triples cannot be written inline; where allowed it
+        # gets a label, numbered in the order of its description (the others' labels left out of it)
+        self.labels: dict[BNode, str] = {}
+        shared = [b for b, n in self.refs.items() if n > 1]
+        if shared and label_shared:
+            self.labels = dict.fromkeys(shared, "_:b")
+            order = sorted(shared, key=lambda b: (self.body(b, 1), str(b)))
+            self.labels = {b: f"_:b{i}" for i, b in enumerate(order, 1)}
 
     def name(self, term: URIRef) -> str:
         iri = str(term)
@@ -152,6 +160,8 @@ class _Writer:
         if isinstance(t, Literal):
             return self.literal(t)
         if isinstance(t, BNode):
+            if t in self.labels:
+                return self.labels[t]
             if self.refs[t] > 1:
                 raise InputError("canonical Turtle does not support a blank node used twice")
             if self.is_list(t):
@@ -180,6 +190,9 @@ class _Writer:
         blocks: list[tuple[int, str, str]] = []
         for s in subjects:
             if isinstance(s, BNode):
+                if s in self.labels:
+                    blocks.append((2, self.labels[s].rjust(12), self.labels[s] + "\n" + self.body(s, 1) + " ."))
+                    continue
                 if self.refs[s] > 0:
                     continue
                 text = self.term(s, 0)
@@ -200,9 +213,11 @@ def _escape(text: str) -> str:
     return out.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 
-def canonical(graph: Graph, prefixes: dict[str, str] | None = None) -> str:
-    """The canonical Turtle text of ``graph``."""
-    return _Writer(graph, prefixes or PREFIXES).document()
+def canonical(graph: Graph, prefixes: dict[str, str] | None = None, *, label_shared: bool = False) -> str:
+    """The canonical Turtle text of ``graph``. A blank node that is the object of more than one
+    triple is refused (source files write each block once), or, with ``label_shared``, written
+    under a label (query answers: the build links a model to the stages its evidence names)."""
+    return _Writer(graph, prefixes or PREFIXES, label_shared=label_shared).document()
 
 
 def canonical_file(path: Path) -> str:
