@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, TSV, TURTLE, XML, SPARQLWrapper
 
+from rdflib import BNode
 from servers import mmkg_server
 
 pytestmark = pytest.mark.server
@@ -62,6 +63,23 @@ def test_construct_formats(endpoint: str, fmt: str) -> None:
 
         graph = Graph().parse(data=graph.decode(), format="json-ld" if fmt == JSONLD else "turtle")
     assert len(graph) == 4
+
+
+@pytest.mark.parametrize("fmt", [TURTLE, JSONLD, XML])
+def test_describe_with_blank_nodes_matches_the_store(endpoint: str, mini_store, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    """The endpoint writes graphs with the engine's serialisers: the same triples, evidence blocks included."""
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from mmkg.formats import render
+
+    text = "DESCRIBE <https://w3id.org/mmkg/id/model/beta>"
+    graph = client(endpoint, text, fmt).queryAndConvert()
+    if isinstance(graph, bytes):
+        graph = Graph().parse(data=graph.decode(), format="json-ld" if fmt == JSONLD else "turtle")
+    expected = Graph().parse(data=render(mini_store.query(text), "nt"), format="nt")
+    assert any(isinstance(o, BNode) for o in expected.objects())
+    assert isomorphic(graph, expected)
 
 
 def test_update_is_refused_and_changes_nothing(endpoint: str) -> None:

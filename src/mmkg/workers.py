@@ -90,7 +90,7 @@ def _answer(store: Any, job: dict) -> Answer:
         if job.get("max_bytes") and len(page) > job["max_bytes"]:
             return Answer(413, "text/plain; charset=utf-8", b"the result page is larger than this endpoint allows; add a LIMIT")
         return Answer(200, "text/html; charset=utf-8", page, rows)
-    body = render(result, fmt).encode()
+    body = render(result, fmt, pretty=False).encode()
     limit = job.get("max_bytes") or 0
     if limit and len(body) > limit:
         msg = f"the result is {len(body)} bytes, more than this endpoint's limit of {limit}; add a LIMIT or select less"
