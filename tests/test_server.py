@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rdflib import BNode
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, TSV, TURTLE, XML, SPARQLWrapper
 
-from rdflib import BNode
 from servers import mmkg_server
 
 pytestmark = pytest.mark.server
@@ -115,6 +115,23 @@ def test_result_cap(endpoint: str) -> None:
         urllib.request.urlopen(endpoint + "/sparql?query=" + urllib.parse.quote("SELECT * WHERE { ?s ?p ?o }"))
     assert err.value.code == 413
     assert "LIMIT" in err.value.read().decode()
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+                                    "text/tab-separated-values"])
+@pytest.mark.parametrize("value", ["1", "UNDEF", '"a\\nb,\\"c\\""'])
+def test_result_cap_is_exact_in_every_format(endpoint: str, accept: str, value: str) -> None:
+    """500 rows pass and 501 are refused, whatever the format and however short or odd the rows."""
+    for rows, status in ((500, 200), (501, 413)):
+        text = f"SELECT ?x WHERE {{ VALUES ?x {{ {' '.join([value] * rows)} }} }}"
+        req = urllib.request.Request(endpoint + "/sparql", data=urllib.parse.urlencode({"query": text}).encode(),
+                                     headers={"Accept": accept})
+        try:
+            with urllib.request.urlopen(req) as resp:
+                got = resp.status
+        except urllib.error.HTTPError as err:
+            got = err.code
+        assert got == status, (rows, accept, value)
 
 
 def test_cors_service_description_void_and_page(endpoint: str) -> None:

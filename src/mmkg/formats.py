@@ -74,7 +74,7 @@ _OX_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld
 def serialize_graph(triples: list[ox.Triple], fmt: str) -> str:
     """``triples`` sorted and written by Oxigraph's serialiser, prefixes declared in sorted order."""
     triples = sorted(triples, key=str)
-    text = ox.serialize(triples, format=_OX_FORMATS[fmt], prefixes=PREFIXES if fmt == "ttl" else None).decode()
+    text = (ox.serialize(triples, format=_OX_FORMATS[fmt], prefixes=PREFIXES if fmt == "ttl" else None) or b"").decode()
     if fmt != "ttl":
         return text
     lines = text.split("\n")

@@ -115,16 +115,20 @@ class Store:
         """Run a SPARQL query. ``bindings`` are RDF terms given to the query as inline data (a
         VALUES block of their N-Triples forms, never raw text): the engine then plans the query
         around them, where bound-variable substitution left some queries a hundred times slower."""
+        return materialise(self.run(text, bindings))
+
+    def run(self, text: str, bindings: Mapping[str, Term] | None = None) -> Any:
+        """The engine's own answer to a query (solutions, a boolean or triples, not yet read), for
+        callers that hand it to the engine's serialisers; ``query`` reads it into Python values."""
         check_nesting(text)
         if bindings:
             text = inject_values(text, bindings)
         try:
-            res = self._inner.query(text, prefixes=missing_prefixes(text))
+            return self._inner.query(text, prefixes=missing_prefixes(text))
         except SyntaxError as err:
             raise InputError(f"invalid query: {_position(text, err)}") from None
         except (RuntimeError, OSError) as err:
             raise InputError(f"query failed: {err}") from None
-        return materialise(res)
 
 
 def materialise(res: Any) -> Result:
