@@ -43,6 +43,7 @@ EXPECTED: dict[str, tuple[dict[str, str], list[str], set[tuple[str, ...]]]] = {
     "undefined-objectives": ({}, ["abbreviation", "unknown"], {("ITC", "false"), ("LM", "false")}),
     "fusion-styles": ({}, ["style", "models"], {("mmkg:CrossStream", "1"), ("mmkg:SingleStream", "1")}),
     "backbone-usage": ({}, ["backbone", "models"], {("backbone:bert", "3"), ("backbone:transformer", "3"), ("backbone:vit", "1")}),
+    "built-with": ({"part": "cross-stream (dual encoder)", "benchmark": "Bench-Q"}, ["variant", "model", "buildsOn", "best"], {(M + "beta", M + "beta", "Alpha", "70.1"), (M + "beta-large", M + "beta", "Alpha", "72")}),
     "models-using-component": ({"model": "Beta"}, ["user", "role"], {(M + "delta", "uses vision encoder")}),
     "interaction-modules": ({}, ["label", "models"], {("co-attention", "0"), ("concatenation", "0"), ("cross-attention", "0"), ("inter-modality contrastive alignment", "0"), ("merge-attention", "0"), ("tangled transformer", "0")}),
     "knowledge-enhanced-models": ({}, ["model", "knowledge"], {(M + "gamma", "scene graph")}),
@@ -200,3 +201,8 @@ def test_everyday_question_queries() -> None:
     assert audio == {M + "delta"}
     video = {r[0] for r in rows("models-with-modality", ["model"], modality="video")}
     assert video == {M + "gamma"}
+    small = {r[0] for r in rows("built-with", ["variant"], part="cross-stream (dual encoder)", benchmark="Bench-Q", maxParams="300M")}
+    assert small == {M + "beta"}  # Beta-Large has 400M
+    open_ = {r[0] for r in rows("built-with", ["variant"], part="cross-stream (dual encoder)", openWeights="true")}
+    assert open_ == {M + "beta-large"}  # only the checkpoint says its weights are open
+    assert {r[0] for r in rows("built-with", ["variant"], part="single-stream")} == {M + "alpha"}

@@ -286,6 +286,7 @@ def build(
             from mmkg.names import NameIndex
 
             NameIndex.build(store).save(staging / "names.json")
+            (staging / COUNTS).write_text(json.dumps(void_counts(store), sort_keys=True))
             os.replace(staging, run)
             _point(out / "current", Path("runs") / run.name)
             for name in ("mmkg.ttl", "mmkg.nt"):
@@ -295,6 +296,24 @@ def build(
             _prune(out, keep=run.name)
     report.run_dir = run
     return report
+
+
+#: the dataset's statistics for its VoID description, counted once per build (at 10M triples the
+#: count takes longer than a server may take to start)
+COUNTS = "void.json"
+
+
+def void_counts(store: Store) -> dict[str, int]:
+    """Triples, distinct subjects, objects, properties, classes and entities of ``store``."""
+    table = store.query(build_query("void"))
+    assert isinstance(table, Table)
+    return {k: int(v.value) for k, v in table.records()[0].items() if v is not None}
+
+
+def saved_counts(run: Path) -> dict[str, int] | None:
+    """The counts a build saved in ``run``, if it did."""
+    path = run / COUNTS
+    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def _point(link: Path, target: Path) -> None:

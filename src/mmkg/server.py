@@ -97,6 +97,7 @@ def create_app(config: ServerConfig) -> Any:
     from flask import Flask, Response, request
 
     from mmkg.api import named_queries
+    from mmkg.builder import saved_counts, void_counts
     from mmkg.pages import start_page
     from mmkg.queries import library
     from mmkg.store import Store
@@ -107,10 +108,13 @@ def create_app(config: ServerConfig) -> Any:
     pool = WorkerPool(config.run_dir / "store", size=config.workers, timeout=config.timeout,
                       memory_mb=config.max_memory_mb)
     app.extensions["mmkg_pool"] = pool
-    meta = Store.open(config.run_dir / "store")
-    triples = len(meta)
-    void_text = _void(meta, config)
-    del meta
+    counts = saved_counts(config.run_dir)
+    if counts is None:  # a run written before builds saved them
+        meta = Store.open(config.run_dir / "store")
+        counts = void_counts(meta)
+        del meta
+    triples = counts.get("triples", 0)
+    void_text = _void(counts, config)
 
     def reply(status: int, body: bytes | str, ctype: str = "text/plain; charset=utf-8") -> Response:
         resp = Response(body, status=status, content_type=ctype)
@@ -281,14 +285,8 @@ def _service_description(config: ServerConfig) -> str:
 """
 
 
-def _void(store: Any, config: ServerConfig) -> str:
-    from mmkg.resources import build_query
-    from mmkg.store import Table
-
+def _void(counts: dict[str, int], config: ServerConfig) -> str:
     base = f"http://{config.host}:{config.port}"
-    table = store.query(build_query("void"))
-    assert isinstance(table, Table)
-    rec = table.records()[0]
     lines = [
         "@prefix void: <http://rdfs.org/ns/void#> .",
         "@prefix dct: <http://purl.org/dc/terms/> .",
@@ -300,9 +298,8 @@ def _void(store: Any, config: ServerConfig) -> str:
         "    void:uriSpace \"https://w3id.org/mmkg/id/\" ;",
     ]
     for key in ("triples", "entities", "classes", "properties", "distinctSubjects", "distinctObjects"):
-        value = rec.get(key)
-        if value is not None:
-            lines.append(f"    void:{key} {value.value} ;")
+        if key in counts:
+            lines.append(f"    void:{key} {counts[key]} ;")
     lines[-1] = lines[-1].rstrip(" ;") + " ."
     return "\n".join(lines) + "\n"
 
