@@ -74,6 +74,7 @@ def prepare(size: str, work: Path) -> tuple[Path, Path, dict[str, str]]:
     nt = work / f"{size}.nt"
     write(nt, SIZES[size])
     run = work / f"{size}-run"  # laid out as a build's run: store, and the counts a build saves
+    run.mkdir(parents=True, exist_ok=True)
     store = Store.create(run / "store")
     store.load_file(nt)
     store.flush()
