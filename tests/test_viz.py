@@ -68,6 +68,9 @@ def test_page_in_chromium(store: Store, tmp_path: Path) -> None:
         assert sorted(map(tuple, edges)) == sorted([(M + "beta", M + "alpha"), (M + "gamma", M + "beta"), (M + "delta", M + "gamma"),
                                                     (M + "delta", M + "beta"), (M + "alpha", M + "textenc")])
         assert page.evaluate("network.physics.options.enabled") is False
+        # the page writes each tooltip from the node's card: name and date, then what is known, size last
+        assert page.evaluate(f"nodes.get('{M}beta').title") == "Beta (2020)\nmodalities: image+text\nobjectives: image-text contrastive\nparameters: 200M"
+        assert page.evaluate(f"nodes.get('{M}gamma').title").endswith("parameters: unknown")
         # search jumps to a node and highlights its lineage
         page.fill("#mmkg-search", "Gamma")
         page.dispatch_event("#mmkg-search", "change")

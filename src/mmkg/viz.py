@@ -173,14 +173,8 @@ def render_html(
             colour = fill if d.get("parameters") else {"background": "#ffffff", "border": fill,
                                                         "highlight": {"background": "#ffffff", "border": fill}}
         when = f"{year}-{d['month']:02d}" if year and d.get("month") else (str(year) if year else "")
-        tip = "\n".join(filter(None, [
-            d["label"] + (f" ({when})" if when else ""),
-            f"modalities: {d['modalities']}" if d.get("modalities") else "",
-            f"organisation: {d['org']}" if d.get("org") else "",
-            f"objectives: {d['objectives']}" if d.get("objectives") else "",
-            f"parameters: {d.get('parameters_printed') or d.get('parameters')}" if d.get("parameters") or d.get("parameters_printed") else "parameters: unknown",
-        ]))
-        _add_node(net, n, label=labels[n] or " ", title=tip, x=x, y=y, color=colour, size=node_size(d.get("parameters")),
+        # the page writes every node's tooltip from its card (tip() in the page's script)
+        _add_node(net, n, label=labels[n] or " ", x=x, y=y, color=colour, size=node_size(d.get("parameters")),
                   shape="dot" if d["kind"] == "model" else "square",
                   borderWidth=4 if n == focus_iri else (1 if d.get("parameters") else 2.5))
         cards[n] = {
@@ -393,6 +387,7 @@ _EXTRAS = r"""
     return [c.label + (c.year ? ' (' + c.year + ')' : ''), c.modalities && 'modalities: ' + c.modalities,
       c.organisation && 'organisation: ' + c.organisation, c.objectives && 'objectives: ' + c.objectives,
       'parameters: ' + (c.parameters || 'unknown')].filter(Boolean).join('\n'); }
+  nodes.update(nodes.getIds().map(function (id) { return {id: id, title: tip(id)}; }));  // the nodes the page opens with
   function loadAll() { if (pending.nodes.length) addBatch(pending.nodes.length); }
   var idle = window.requestIdleCallback || function (f) { return setTimeout(function () { f({timeRemaining: function () { return 0; }}); }, 0); };
   function loadStep(deadline) { do { addBatch(BATCH); } while (pending.nodes.length && deadline.timeRemaining() > 25);
