@@ -158,16 +158,12 @@ def _child(ontology: str, work: str) -> None:
     """``python -m mmkg.reasoner ONTOLOGY WORK``: parse the ontology, wait for "go" on stdin,
     then reason over WORK/individuals.nt; the answer goes to WORK/answer.json. Dies with the
     process that started it."""
-    import ctypes
-    import os
-    import signal
     import sys
 
+    from mmkg.tether import die_with_parent
+
     begun = time.perf_counter()
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:
-            sys.exit(1)
+    die_with_parent()
     import owlready2  # noqa: F401 - loaded while the parent is still busy
     from rdflib import Graph
 
@@ -273,10 +269,9 @@ _LAUNCHER = """#!{python}
 # Runs Java so that it dies with the process that started it (a killed build leaves no JVM).
 # HermiT is asked only for what the build reads: the class hierarchy and the individuals' types
 # (-c -I); classifying the property hierarchies (-O -D) took half of its time, for nothing read.
-import ctypes, os, signal, sys
-ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-if os.getppid() == 1:
-    sys.exit(1)
+import os, sys
+from mmkg.tether import die_with_parent
+die_with_parent()
 args = sys.argv[1:]
 if "org.semanticweb.HermiT.cli.CommandLine" in args:
     args = [a for a in args if a not in ("-O", "-D")]
