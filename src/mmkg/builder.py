@@ -261,7 +261,10 @@ def build(
             shutil.rmtree(staging, ignore_errors=True)
             raise
         report.timings["store"] = early["seconds"]
-        with _step("write", report.timings, progress):
+        from concurrent.futures import ThreadPoolExecutor
+
+        with _step("write", report.timings, progress), ThreadPoolExecutor(max_workers=1) as pool:
+            counting = pool.submit(void_counts, store)  # the engine counts while the files are written
             nt = store.dump("nt")
             (staging / "mmkg.nt").write_bytes(nt)
             (staging / "mmkg.ttl").write_bytes(store.dump("ttl"))
@@ -286,7 +289,7 @@ def build(
             from mmkg.names import NameIndex
 
             NameIndex.build(store).save(staging / "names.json")
-            (staging / COUNTS).write_text(json.dumps(void_counts(store), sort_keys=True))
+            (staging / COUNTS).write_text(json.dumps(counting.result(), sort_keys=True))
             os.replace(staging, run)
             _point(out / "current", Path("runs") / run.name)
             for name in ("mmkg.ttl", "mmkg.nt"):
