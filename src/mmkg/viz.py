@@ -208,14 +208,17 @@ def render_html(
     html = net.generate_html(notebook=False)
     html = _strip_external(html)
     order = [c for c in (*MODALITY_GROUPS, *sorted(legend)) if c in legend]
-    extras = _EXTRAS.replace("__DATA__", _json_for_script({
+    early = _EARLY.replace("__DATA__", _json_for_script({
         "cards": cards, "legend": [[c, legend[c]] for c in dict.fromkeys(order)], "edgeStyles": dict(sorted(styles.items())),
         "kinds": sorted({d["kind"] for _, _, d in g.edges(data=True)}),
         "focus": focus_iri, "title": title, "colourBy": colour_by, "axis": axis,
         "counts": {"nodes": g.number_of_nodes(), "edges": g.number_of_edges(), "labelled": len(labelled)},
         "start": list(start), "rest": rest,
     }))
-    html = html.replace("</body>", extras + "</body>", 1)
+    html, titled = _DATASET.subn(lambda m: f"{m.group(1)}mmkgTitled({m.group(2)}){m.group(3)}", html, count=1)
+    if not titled:
+        raise RuntimeError("the network template no longer builds its nodes as expected")
+    html = html.replace("<body>", "<body>" + early, 1).replace("</body>", _EXTRAS + "</body>", 1)
     html = re.sub(r"<center>\s*<h1>\s*</h1>\s*</center>", "", html)
     if "<title>" in html:
         return html.replace("<title>", f"<title>{_escape(title)}", 1)
@@ -325,6 +328,23 @@ def _strip_external(html: str) -> str:
     return html
 
 
+#: before the network is built: the page's data, and the one writer of node tooltips (from each
+#: node's card), which titles the opening nodes as pyvis builds its DataSet and the rest as they arrive
+_EARLY = r"""
+<script type="application/json" id="mmkg-data">__DATA__</script>
+<script>
+(function () {
+  var DATA = window.MMKG_DATA = JSON.parse(document.getElementById('mmkg-data').textContent);
+  window.mmkgTip = function (id) { var c = DATA.cards[id]; if (!c) return id;
+    return [c.label + (c.year ? ' (' + c.year + ')' : ''), c.modalities && 'modalities: ' + c.modalities,
+      c.organisation && 'organisation: ' + c.organisation, c.objectives && 'objectives: ' + c.objectives,
+      'parameters: ' + (c.parameters || 'unknown')].filter(Boolean).join('\n'); };
+  window.mmkgTitled = function (list) { list.forEach(function (n) { n.title = window.mmkgTip(n.id); }); return list; };
+})();
+</script>
+"""
+_DATASET = re.compile(r"^(\s*nodes = new vis\.DataSet\()(.*)(\);)\s*$", re.M)
+
 _EXTRAS = r"""
 <style>
 #mmkg-panel{position:fixed;top:0;right:0;width:320px;height:100vh;overflow:auto;background:#fafafa;border-left:1px solid #ddd;
@@ -346,10 +366,9 @@ _EXTRAS = r"""
   <h2>Legend</h2>
   <div id="mmkg-legend"></div>
 </div>
-<script type="application/json" id="mmkg-data">__DATA__</script>
 <script>
 (function () {
-  var DATA = JSON.parse(document.getElementById('mmkg-data').textContent);
+  var DATA = window.MMKG_DATA, tip = window.mmkgTip;
   function el(tag, text, attrs) { var e = document.createElement(tag); if (text !== undefined && text !== null) e.textContent = String(text);
     if (attrs) for (var k in attrs) e.setAttribute(k, attrs[k]); return e; }
   function safeLink(url, text) { if (!/^https?:\/\//.test(url || '')) return null; var a = el('a', text, {href: url, target: '_blank', rel: 'noopener noreferrer'}); return a; }
@@ -383,11 +402,6 @@ _EXTRAS = r"""
     window.mmkgComplete = true;
   }
   var BATCH = 1000;  // run while the page is idle, so input and frames come first
-  function tip(id) { var c = DATA.cards[id]; if (!c) return id;
-    return [c.label + (c.year ? ' (' + c.year + ')' : ''), c.modalities && 'modalities: ' + c.modalities,
-      c.organisation && 'organisation: ' + c.organisation, c.objectives && 'objectives: ' + c.objectives,
-      'parameters: ' + (c.parameters || 'unknown')].filter(Boolean).join('\n'); }
-  nodes.update(nodes.getIds().map(function (id) { return {id: id, title: tip(id)}; }));  // the nodes the page opens with
   function loadAll() { if (pending.nodes.length) addBatch(pending.nodes.length); }
   var idle = window.requestIdleCallback || function (f) { return setTimeout(function () { f({timeRemaining: function () { return 0; }}); }, 0); };
   function loadStep(deadline) { do { addBatch(BATCH); } while (pending.nodes.length && deadline.timeRemaining() > 25);
