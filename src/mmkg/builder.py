@@ -131,18 +131,11 @@ def assemble(
             for path in files:
                 store.load_file(path)
         with _step("derive", t, progress):
-            derived = store.query(build_query("derive"))
-            assert isinstance(derived, list)
+            # in the engine, as updates: the plain graph, then what the class and property
+            # hierarchies entail from it (no triple is read into Python and handed back)
             supers = _pairs(store, "superclasses")
-            superprops = _pairs(store, "superproperties")
-            entailed: list[ox.Triple] = []
-            for tr in store.triples():
-                if tr.predicate == RDF_TYPE and isinstance(tr.object, ox.NamedNode):
-                    entailed += [ox.Triple(tr.subject, RDF_TYPE, ox.NamedNode(c)) for c in supers.get(tr.object.value, ())]
-            for tr in derived:
-                entailed += [ox.Triple(tr.subject, ox.NamedNode(p), tr.object) for p in superprops.get(tr.predicate.value, ())]
-            store.add(derived)
-            store.add(entailed)
+            store.update(build_query("derive-supers"))
+            store.update(build_query("derive"))
         # Validation checks the graph as written (plus what derive states plainly), never what the
         # reasoner concludes: a misspelt value would otherwise pass, typed by a property's range. So it
         # runs before the reasoner's types are added, beside the reasoner's own process.

@@ -11,7 +11,7 @@ from mmkg.choices import ENTITY_KINDS
 from mmkg.errors import InputError, UnknownNameError
 from mmkg.namespaces import ID_BASE, ONTOLOGY_IRI, PREFIXES, shorten
 from mmkg.resources import build_query
-from mmkg.store import Store, Table
+from mmkg.store import Store
 
 _CLASSES = {"model": "PretrainedModel", "paper": "Paper", "dataset": "Dataset", "objective": "PretrainingObjective",
             "task": "DownstreamTask"}
@@ -67,25 +67,33 @@ class NameIndex:
 
     @classmethod
     def build(cls, store: object) -> NameIndex:
-        table = store.query(build_query("names"))  # type: ignore[attr-defined]
-        assert isinstance(table, Table)
+        text = build_query("names")
+        # the engine's own rows where the store can give them: an entity's name recurs once per
+        # class, so values are read as plain strings and each distinct name normalised once
+        rows = store.run(text) if isinstance(store, Store) else store.query(text).rows  # type: ignore[attr-defined]
+        key_of: dict[str, str] = {}
+
+        def key(value: str) -> str:
+            found = key_of.get(value)
+            if found is None:
+                found = key_of[value] = normalise(value)
+            return found
+
         index = cls()
-        for entity, name, klass, alias in table.rows:
+        for entity, name, klass, alias in rows:
             if entity is None or name is None or klass is None:
                 continue
-            iri = entity.value
+            iri, label, cls_iri = entity.value, name.value, klass.value
             if alias is not None:
-                value = name.value.rsplit("/", 1)[-1] if name.value.startswith(ID_BASE) else name.value
-                index.paper_aliases.setdefault(normalise(value), set()).add(iri)
+                index.paper_aliases.setdefault(key(label.rsplit("/", 1)[-1] if label.startswith(ID_BASE) else label),
+                                               set()).add(iri)
                 continue
-            keys = {normalise(name.value)}
-            index.by_iri.setdefault(iri, set()).add(klass.value)
-            if iri.startswith(ID_BASE):
-                keys.add(normalise(iri.rsplit("/", 1)[-1]))
-            for key in keys:
-                index.by_key.setdefault(key, {}).setdefault(iri, set()).add(klass.value)
-            if name.value and iri not in index.display:
-                index.display[iri] = name.value
+            index.by_iri.setdefault(iri, set()).add(cls_iri)
+            keys = {key(label), key(iri.rsplit("/", 1)[-1])} if iri.startswith(ID_BASE) else {key(label)}
+            for k in keys:
+                index.by_key.setdefault(k, {}).setdefault(iri, set()).add(cls_iri)
+            if label and iri not in index.display:
+                index.display[iri] = label
         return index
 
     def resolve(self, name: str, kind: str = "entity") -> str:

@@ -239,8 +239,8 @@ def reason(ontology: Any, individuals: Any) -> Reasoning:
             merged.add((URIRef(name), RDF.type, OWL.NamedIndividual))
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mmkg-reason-") as tmp:
-        path = Path(tmp) / "input.owl"
-        merged.serialize(path, format="xml")
+        path = Path(tmp) / "input.nt"  # N-Triples: the fastest form for rdflib to write and owlready2 to read
+        merged.serialize(path, format="nt", encoding="utf-8")
         world = owlready2.World()
         onto = world.get_ontology(path.as_uri()).load()
         saved_java = owlready2.JAVA_EXE

@@ -86,6 +86,11 @@ class Store:
         self._changed()
         self._inner.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
 
+    def update(self, text: str) -> None:
+        """Run a SPARQL update inside the engine (the build's own derivations; never user input)."""
+        self._changed()
+        self._inner.update(text)
+
     def __len__(self) -> int:
         return len(self._inner)
 
