@@ -66,7 +66,7 @@ def _serve(conn: Connection, store_path: str, root: str, memory_mb: int) -> None
 def _answer(store: Any, job: dict) -> Answer:
     from mmkg.api import bind, resolve_query
     from mmkg.errors import MmkgError
-    from mmkg.formats import MEDIA_TYPES, render
+    from mmkg.formats import render
     from mmkg.store import Table, materialise
 
     try:
@@ -81,11 +81,10 @@ def _answer(store: Any, job: dict) -> Answer:
     if isinstance(raw, (ox.QuerySolutions, ox.QueryBoolean)) and job["table_format"] in NATIVE:
         return _native(raw, job)
     result = materialise(raw)
-    cap = job.get("cap") or 0
     rows = len(result.rows) if isinstance(result, Table) else (len(result) if isinstance(result, list) else 1)
-    if cap and rows > cap:
-        msg = f"the result has {rows} rows, more than this endpoint's limit of {cap}; add a LIMIT"
-        return Answer(413, "text/plain; charset=utf-8", msg.encode())
+    refused = _too_many_rows(rows, job.get("cap") or 0)
+    if refused:
+        return refused
     graph = isinstance(result, list)
     fmt = job["graph_format"] if graph else job["table_format"]
     if fmt == "html":
@@ -96,12 +95,27 @@ def _answer(store: Any, job: dict) -> Answer:
             return Answer(413, "text/plain; charset=utf-8", b"the result page is larger than this endpoint allows; add a LIMIT")
         return Answer(200, "text/html; charset=utf-8", page, rows)
     body = render(result, fmt, pretty=False).encode()
-    limit = job.get("max_bytes") or 0
+    return _too_large(body, job.get("max_bytes") or 0) or _sent(body, fmt, rows)
+
+
+def _too_many_rows(rows: int, cap: int) -> Answer | None:
+    if cap and rows > cap:
+        msg = f"the result has {rows} rows, more than this endpoint's limit of {cap}; add a LIMIT"
+        return Answer(413, "text/plain; charset=utf-8", msg.encode())
+    return None
+
+
+def _too_large(body: bytes, limit: int) -> Answer | None:
     if limit and len(body) > limit:
         msg = f"the result is {len(body)} bytes, more than this endpoint's limit of {limit}; add a LIMIT or select less"
         return Answer(413, "text/plain; charset=utf-8", msg.encode())
-    ctype = MEDIA_TYPES[fmt] + ("; charset=utf-8" if not fmt.endswith("json") else "")
-    return Answer(200, ctype, body, rows)
+    return None
+
+
+def _sent(body: bytes, fmt: str, rows: int) -> Answer:
+    from mmkg.formats import MEDIA_TYPES
+
+    return Answer(200, MEDIA_TYPES[fmt] + ("; charset=utf-8" if not fmt.endswith("json") else ""), body, rows)
 
 
 #: table formats the engine writes itself, far faster than reading every value into Python
@@ -129,22 +143,19 @@ def _rows(body: bytes, fmt: str) -> int:
 
 
 def _native(raw: Any, job: dict) -> Answer:
-    from mmkg.formats import MEDIA_TYPES
-
     fmt = job["table_format"]
     body = raw.serialize(format=NATIVE[fmt])
-    cap, limit = job.get("cap") or 0, job.get("max_bytes") or 0
-    if limit and len(body) > limit:
-        msg = f"the result is {len(body)} bytes, more than this endpoint's limit of {limit}; add a LIMIT or select less"
-        return Answer(413, "text/plain; charset=utf-8", msg.encode())
+    cap = job.get("cap") or 0
+    refused = _too_large(body, job.get("max_bytes") or 0)
+    if refused:
+        return refused
     rows = -1  # not counted: too short to pass the cap
     if isinstance(raw, ox.QuerySolutions) and cap and len(body) > cap * _ROW_BYTES[fmt]:
         rows = _rows(body, fmt)
-        if rows > cap:
-            msg = f"the result has {rows} rows, more than this endpoint's limit of {cap}; add a LIMIT"
-            return Answer(413, "text/plain; charset=utf-8", msg.encode())
-    ctype = MEDIA_TYPES[fmt] + ("; charset=utf-8" if not fmt.endswith("json") else "")
-    return Answer(200, ctype, body, rows)
+        refused = _too_many_rows(rows, cap)
+        if refused:
+            return refused
+    return _sent(body, fmt, rows)
 
 
 class _Worker:
