@@ -6,11 +6,26 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.message import Message
 from pathlib import Path
 
 from mmkg.remote import free_port, wait_for
+
+
+def fetch(url: str | urllib.request.Request, data: bytes | None = None, headers: dict[str, str] | None = None,
+          timeout: float = 60) -> tuple[int, str, Message]:
+    """Status, body and headers (looked up by name in any case, as HTTP reads them) of one request;
+    an error status is returned, not raised."""
+    req = url if isinstance(url, urllib.request.Request) else urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode(), r.headers
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode(), err.headers
 
 
 @contextmanager

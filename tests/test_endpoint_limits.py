@@ -23,20 +23,12 @@ from pathlib import Path
 import pytest
 
 from mmkg.builder import build
-from servers import free_port, mmkg_server
+from servers import fetch, free_port, mmkg_server
 
 pytestmark = pytest.mark.server
 FIX = Path(__file__).parent / "fixtures"
 
 
-def get(url: str, data: bytes | None = None, headers: dict[str, str] | None = None,
-        timeout: float = 60) -> tuple[int, str, dict[str, str]]:
-    req = urllib.request.Request(url, data=data, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, r.read().decode(), dict(r.headers)
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode(), dict(err.headers)
 
 
 ASK = "/sparql?query=" + urllib.parse.quote("ASK { ?s ?p ?o }")
@@ -57,9 +49,9 @@ def test_rebuilds_leave_the_served_run_in_place(mini_out: Path) -> None:
         assert served.is_dir(), "a build deleted the run the endpoint serves"
         # a query past the time limit recycles the worker; the fresh worker still finds its run
         slow = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-        status, _, _ = get(base + "/sparql?query=" + urllib.parse.quote(slow))
+        status, _, _ = fetch(base + "/sparql?query=" + urllib.parse.quote(slow))
         assert status == 503
-        status, body, _ = get(base + ASK)
+        status, body, _ = fetch(base + ASK)
         assert status == 200 and "true" in body
     build(graph=FIX / "mini", out=mini_out, reason=False, progress=None)
     assert not served.exists(), "once the server is gone its run is pruned like any other"
@@ -69,19 +61,19 @@ def test_a_memory_hungry_query_is_stopped_and_the_endpoint_lives(real_build: Pat
     with mmkg_server(real_build, "--timeout", "60", "--workers", "1", "--max-memory-mb", "600") as base:
         hungry = "SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY ?f LIMIT 1"
         started = time.monotonic()
-        status, body, _ = get(base + "/sparql?query=" + urllib.parse.quote(hungry), timeout=120)
+        status, body, _ = fetch(base + "/sparql?query=" + urllib.parse.quote(hungry), timeout=120)
         assert status in (500, 503) and ("memory" in body), (status, body)
         assert time.monotonic() - started < 60, "the memory limit, not the time limit, stopped it"
-        status, body, _ = get(base + ASK)
+        status, body, _ = fetch(base + ASK)
         assert status == 200 and "true" in body
 
 
 def test_response_bytes_are_capped(mini_out: Path) -> None:
     with mmkg_server(mini_out, "--max-response-bytes", "2048") as base:
         big = "SELECT (GROUP_CONCAT(STR(?o); separator=' ') AS ?all) { ?s ?p ?o FILTER (isLiteral(?o)) }"
-        status, body, _ = get(base + "/sparql?query=" + urllib.parse.quote(big))
+        status, body, _ = fetch(base + "/sparql?query=" + urllib.parse.quote(big))
         assert status == 413 and "2048" in body
-        status, _, _ = get(base + ASK)
+        status, _, _ = fetch(base + ASK)
         assert status == 200
 
 
@@ -95,7 +87,7 @@ def test_half_open_connections_do_not_lock_others_out(mini_out: Path) -> None:
             idle.append(s)
         try:
             started = time.monotonic()
-            status, body, _ = get(base + ASK, timeout=20)
+            status, body, _ = fetch(base + ASK, timeout=20)
             assert status == 200 and "true" in body
             assert time.monotonic() - started < 20
         finally:
@@ -106,21 +98,21 @@ def test_half_open_connections_do_not_lock_others_out(mini_out: Path) -> None:
 def test_protocol_corner_cases(mini_out: Path) -> None:
     with mmkg_server(mini_out) as base:
         ask = urllib.parse.quote("ASK {}")
-        assert get(f"{base}/sparql?query={ask}&query={ask}")[0] == 400
-        assert get(f"{base}/sparql", data=b"ASK {}", headers={"Content-Type": "text/plain"})[0] == 415
-        assert get(f"{base}/sparql?query={ask}", data=b"ASK {}",
+        assert fetch(f"{base}/sparql?query={ask}&query={ask}")[0] == 400
+        assert fetch(f"{base}/sparql", data=b"ASK {}", headers={"Content-Type": "text/plain"})[0] == 415
+        assert fetch(f"{base}/sparql?query={ask}", data=b"ASK {}",
                    headers={"Content-Type": "application/sparql-query"})[0] == 400
-        status, body, headers = get(f"{base}/sparql", headers={"Accept": "application/ld+json"})
+        status, body, headers = fetch(f"{base}/sparql", headers={"Accept": "application/ld+json"})
         assert status == 200 and headers["Content-Type"].startswith("application/ld+json")
         assert "Service" in json.dumps(json.loads(body))
-        status, body, headers = get(f"{base}/sparql")
+        status, body, headers = fetch(f"{base}/sparql")
         assert status == 200 and headers["Content-Type"].startswith("text/turtle") and "sd:Service" in body
-        _, _, headers = get(base + "/")
+        _, _, headers = fetch(base + "/")
         assert headers["X-Frame-Options"] == "DENY"
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
         # an IRI with a javascript: scheme is shown as text on a result page, never as a link
         js = urllib.parse.quote("SELECT ?x { BIND(IRI('javascript:alert(1)') AS ?x) }")
-        status, page, _ = get(f"{base}/sparql?query={js}", headers={"Accept": "text/html"})
+        status, page, _ = fetch(f"{base}/sparql?query={js}", headers={"Accept": "text/html"})
         assert status == 200 and "javascript:alert(1)" in page and 'href="javascript' not in page
 
 

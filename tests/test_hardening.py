@@ -23,7 +23,7 @@ from browser import chromium, chromium_path, open_page
 from conftest import build_mini_with
 from mmkg.builder import build, open_built, stale_reason
 from mmkg.errors import InputError, MmkgError, RemoteError
-from servers import mmkg_server
+from servers import fetch, mmkg_server
 
 FIX = Path(__file__).parent / "fixtures"
 
@@ -40,12 +40,6 @@ def endpoint(hostile_build: Path) -> Iterator[str]:
         yield base
 
 
-def get(url: str, **kw) -> tuple[int, str, dict]:  # type: ignore[no-untyped-def]
-    try:
-        with urllib.request.urlopen(url, **kw) as r:
-            return r.status, r.read().decode(), dict(r.headers)
-    except urllib.error.HTTPError as err:
-        return err.code, err.read().decode(), dict(err.headers)
 
 
 def q(text: str) -> str:
@@ -57,10 +51,10 @@ def q(text: str) -> str:
 def test_federated_service_is_refused(endpoint: str) -> None:
     for text in ("SELECT * WHERE { SERVICE <http://169.254.169.254/latest> { ?s ?p ?o } }",
                  "SELECT * WHERE { service silent <http://127.0.0.1:1/x> { ?s ?p ?o } }"):
-        status, body, _ = get(endpoint + "/sparql?query=" + q(text))
+        status, body, _ = fetch(endpoint + "/sparql?query=" + q(text))
         assert status == 403 and "SERVICE" in body
     # the word as plain text inside a string is not a SERVICE call
-    status, _, _ = get(endpoint + "/sparql?query=" + q('SELECT ("a SERVICE desk" AS ?x) WHERE {}'))
+    status, _, _ = fetch(endpoint + "/sparql?query=" + q('SELECT ("a SERVICE desk" AS ?x) WHERE {}'))
     assert status == 200
 
 
@@ -92,14 +86,14 @@ def private_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.mark.parametrize("form", sorted(BYPASSES))
 def test_service_bypass_is_refused_and_reads_nothing(endpoint: str, private_store: str, form: str) -> None:
     text = BYPASSES[form].replace("{priv}", private_store)
-    status, body, _ = get(endpoint + "/sparql?query=" + q(text))
+    status, body, _ = fetch(endpoint + "/sparql?query=" + q(text))
     assert "TOP-SECRET-42" not in body
     assert status == 403, (form, status, body)
 
 
 def test_service_refusal_does_not_tell_open_from_closed_ports(endpoint: str, private_store: str) -> None:
     closed = "http://127.0.0.1:1/query"
-    answers = {get(endpoint + "/sparql?query=" + q(f"SELECT * {{ SERVICE <{u}> {{ ?a ?b ?c }} }}"))[0:2]
+    answers = {fetch(endpoint + "/sparql?query=" + q(f"SELECT * {{ SERVICE <{u}> {{ ?a ?b ?c }} }}"))[0:2]
                for u in (closed, private_store)}
     bodies = {body.replace(closed, "U").replace(private_store, "U") for _, body in answers}
     assert {status for status, _ in answers} == {403} and len(bodies) == 1
@@ -118,7 +112,7 @@ def test_allowed_service_endpoint_passes_the_guard() -> None:
 def test_deep_nesting_is_refused_not_crashed(endpoint: str, tmp_path: Path) -> None:
     deep = "SELECT * WHERE " + "{ " * 3000 + "?s ?p ?o" + " }" * 3000
     small = "SELECT * WHERE " + "{" * 300 + "?s ?p ?o" + "}" * 300
-    status, body, _ = get(endpoint + "/sparql?query=" + q(small))
+    status, body, _ = fetch(endpoint + "/sparql?query=" + q(small))
     assert status == 400 and "nests" in body, body
     path = tmp_path / "deep.rq"
     path.write_text(deep)
@@ -129,13 +123,13 @@ def test_deep_nesting_is_refused_not_crashed(endpoint: str, tmp_path: Path) -> N
 def test_request_size_limit(endpoint: str) -> None:
     big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 5000
     req = urllib.request.Request(endpoint + "/sparql", data=urllib.parse.urlencode({"query": big}).encode(), method="POST")
-    status, body, _ = get(req)  # type: ignore[arg-type]
+    status, body, _ = fetch(req)  # type: ignore[arg-type]
     assert status == 413
 
 
 def test_named_query_lookup_cannot_leave_queries(endpoint: str) -> None:
     for name in ("..%2F..%2Fpyproject", "../checks/lineage-cycle", "%2Fetc%2Fpasswd", "derive"):
-        status, body, _ = get(endpoint + "/queries/" + name)
+        status, body, _ = fetch(endpoint + "/queries/" + name)
         assert status == 404, name
         assert "tool.pytest" not in body and "root:" not in body
 
@@ -144,15 +138,15 @@ def test_update_in_every_shape_is_refused(endpoint: str) -> None:
     for data, ctype in ((b"update=DROP+ALL", "application/x-www-form-urlencoded"),
                         (b"DROP ALL", "application/sparql-update")):
         req = urllib.request.Request(endpoint + "/sparql", data=data, method="POST", headers={"Content-Type": ctype})
-        assert get(req)[0] == 403  # type: ignore[arg-type]
-    status, body, _ = get(endpoint + "/sparql?query=" + q("DELETE WHERE { ?s ?p ?o }"))
+        assert fetch(req)[0] == 403  # type: ignore[arg-type]
+    status, body, _ = fetch(endpoint + "/sparql?query=" + q("DELETE WHERE { ?s ?p ?o }"))
     assert status == 400  # an update sent as a query does not parse as a query
-    status, body, _ = get(endpoint + "/sparql?query=" + q("SELECT (COUNT(*) AS ?n) WHERE { ?s a mmkg:MultiModalModel }") + "&format=csv")
+    status, body, _ = fetch(endpoint + "/sparql?query=" + q("SELECT (COUNT(*) AS ?n) WHERE { ?s a mmkg:MultiModalModel }") + "&format=csv")
     assert body.splitlines()[1] == "5"
 
 
 def test_cors_is_configurable(endpoint: str) -> None:
-    _, _, headers = get(endpoint + "/sparql?query=" + q("ASK {}"))
+    _, _, headers = fetch(endpoint + "/sparql?query=" + q("ASK {}"))
     assert headers["Access-Control-Allow-Origin"] == "https://example.org"
 
 
@@ -164,7 +158,7 @@ def test_binds_to_loopback_by_default() -> None:
 
 
 def test_endpoint_page_escapes_graph_text(endpoint: str) -> None:
-    status, body, _ = get(endpoint + "/sparql?query=" + q("SELECT ?l ?c WHERE { model:evil rdfs:label ?l ; mmkg:codeRepository ?c }") + "&format=html")
+    status, body, _ = fetch(endpoint + "/sparql?query=" + q("SELECT ?l ?c WHERE { model:evil rdfs:label ?l ; mmkg:codeRepository ?c }") + "&format=html")
     assert status == 200
     assert "<script>window" not in body and "&lt;script&gt;" in body
     assert 'href="javascript:' not in body

@@ -136,17 +136,22 @@ def measure_embedded(store_path: Path, nt: Path, binds: dict[str, str], runs: in
     return out
 
 
-#: a WSGI app that answers every request with a fixed SPARQL JSON body, served by waitress as mmkg
-#: serve is: what one request costs in this HTTP stack and client before any query work
-FLOOR_SERVER = """
-import waitress
-BODY = b'{{"head": {{"vars": []}}, "results": {{"bindings": []}}}}'
-def app(environ, start_response):
+_FLOOR_BODY = b'{"head": {"vars": []}, "results": {"bindings": []}}'
+
+
+def _floor(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-    start_response("200 OK", [("Content-Type", "application/sparql-results+json"), ("Content-Length", str(len(BODY)))])
-    return [BODY]
-waitress.serve(app, host="127.0.0.1", port={port}, threads=8, _quiet=True)
-"""
+    start_response("200 OK", [("Content-Type", "application/sparql-results+json"), ("Content-Length", str(len(_FLOOR_BODY)))])
+    return [_FLOOR_BODY]
+
+
+def floor_app() -> Any:
+    """A WSGI app that answers every request with a fixed SPARQL JSON body, served as ``mmkg serve``
+    is: what one request costs in this HTTP stack and client before any query work."""
+    return _floor
+
+
+FLOOR_SERVER = "from mmkg.server import http_server; http_server('mmkg.pathbench:floor_app', '127.0.0.1', {port}).serve()"
 
 
 def measure_served(store_path: Path, nt: Path, binds: dict[str, str], runs: int, work: Path) -> dict[str, Any]:
@@ -280,7 +285,7 @@ def run(sizes: list[str], runs: int, *, processes: bool = True, progress: Callab
         "(parameters as inline data, rows materialised) against bare pyoxigraph on the same compacted on-disk store "
         "and the same text, reading every value, and rdflib on the same triples (up to 1M). *endpoint*: `mmkg serve` "
         "(answer cache off) against Oxigraph's own read-only server on the same data, SPARQL JSON over HTTP; "
-        "*HTTP floor*: the same Python HTTP server (waitress) and client with an app that returns a fixed body, "
+        "*HTTP floor*: the same HTTP server (Granian) and client with an app that returns a fixed body, "
         "no query and no worker: what any Python endpoint pays per request before doing anything. "
         f"Ratio = mmkg / engine; the target is at most {RATIO:.2f}.", "",
     ]

@@ -1,5 +1,5 @@
-"""``mmkg serve``: a read-only SPARQL 1.1 Protocol endpoint over the built graph (Flask app,
-served by waitress). Queries run in worker processes with a time limit and a result cap."""
+"""``mmkg serve``: a read-only SPARQL 1.1 Protocol endpoint over the built graph: a WSGI
+application served by Granian. Queries run in worker processes with a time limit and a result cap."""
 
 from __future__ import annotations
 
@@ -41,6 +41,16 @@ class ServerConfig:
     max_response_bytes: int = 16 * 1024 * 1024
     max_memory_mb: int = 2048
     cache_bytes: int = 64 * 1024 * 1024
+
+    def to_json(self) -> str:
+        from dataclasses import asdict
+
+        return json.dumps({**asdict(self), "run_dir": str(self.run_dir)})
+
+    @classmethod
+    def from_json(cls, text: str) -> ServerConfig:
+        fields = json.loads(text)
+        return cls(**{**fields, "run_dir": Path(fields["run_dir"])})
 
 
 def _negotiate(accept: str, table: dict[str, str], default: str) -> str:
@@ -93,180 +103,264 @@ class AnswerCache:
                 self.size -= len(old.body) + len(old_key)
 
 
-def create_app(config: ServerConfig) -> Any:
-    from flask import Flask, Response, request
+TEXT = "text/plain; charset=utf-8"
+#: the environment variable that carries the configuration to the HTTP server's worker process
+CONFIG_ENV = "MMKG_SERVE_CONFIG"
 
-    from mmkg.api import named_queries
-    from mmkg.builder import saved_counts, void_counts
-    from mmkg.pages import start_page
-    from mmkg.queries import library
-    from mmkg.store import Store
-    from mmkg.workers import WorkerPool
 
-    app = Flask("mmkg")
-    app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
-    pool = WorkerPool(config.run_dir / "store", size=config.workers, timeout=config.timeout,
-                      memory_mb=config.max_memory_mb)
-    app.extensions["mmkg_pool"] = pool
-    counts = saved_counts(config.run_dir)
-    if counts is None:  # a run written before builds saved them
-        meta = Store.open(config.run_dir / "store")
-        counts = void_counts(meta)
-        del meta
-    triples = counts.get("triples", 0)
-    void_text = _void(counts, config)
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: str = TEXT
+    headers: tuple[tuple[str, str], ...] = ()
 
-    def reply(status: int, body: bytes | str, ctype: str = "text/plain; charset=utf-8") -> Response:
-        resp = Response(body, status=status, content_type=ctype)
+
+def _reply(status: int, body: bytes | str, content_type: str = TEXT, *headers: tuple[str, str]) -> Reply:
+    return Reply(status, body.encode() if isinstance(body, str) else body, content_type, headers)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class Request:
+    """What the endpoint reads of one WSGI request: method, parameters, headers, a bounded body."""
+
+    __slots__ = ("environ", "method", "args", "ctype", "limit", "_form")
+
+    def __init__(self, environ: dict[str, Any], limit: int) -> None:
+        from urllib.parse import parse_qs
+
+        self.environ, self.limit = environ, limit
+        self.method = str(environ.get("REQUEST_METHOD") or "GET").upper()
+        self.args: dict[str, list[str]] = parse_qs(environ.get("QUERY_STRING") or "", keep_blank_values=True)
+        self.ctype = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
+        self._form: dict[str, list[str]] | None = None
+
+    def header(self, name: str) -> str:
+        return str(self.environ.get("HTTP_" + name.upper().replace("-", "_")) or "")
+
+    def body(self) -> bytes:
+        """The request body, refused past the limit before more than the limit is read."""
+        try:
+            length = int(self.environ.get("CONTENT_LENGTH") or -1)
+        except ValueError:
+            length = -1
+        if length > self.limit:
+            raise _TooLarge
+        stream = self.environ["wsgi.input"]
+        data = stream.read(length) if length >= 0 else stream.read(self.limit + 1)
+        if len(data) > self.limit:
+            raise _TooLarge
+        return bytes(data)
+
+    def form(self) -> dict[str, list[str]]:
+        if self._form is None:
+            from urllib.parse import parse_qs
+
+            posted = self.method == "POST" and self.ctype == "application/x-www-form-urlencoded"
+            self._form = parse_qs(self.body().decode("utf-8", "replace"), keep_blank_values=True) if posted else {}
+        return self._form
+
+    def values(self, name: str) -> list[str]:
+        return self.args.get(name, []) + self.form().get(name, [])
+
+    def value(self, name: str) -> str:
+        found = self.values(name)
+        return found[0] if found else ""
+
+
+class Endpoint:
+    """The endpoint as a WSGI application: a few GET pages and the SPARQL 1.1 Protocol at /sparql,
+    every query answered by a worker process, every response with the same security headers."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        from mmkg.builder import saved_counts, void_counts
+        from mmkg.workers import WorkerPool
+
+        self.config = config
+        self.pool = WorkerPool(config.run_dir / "store", size=config.workers, timeout=config.timeout,
+                               memory_mb=config.max_memory_mb)
+        counts = saved_counts(config.run_dir)
+        if counts is None:  # a run written before builds saved them
+            from mmkg.store import Store
+
+            counts = void_counts(Store.open(config.run_dir / "store"))
+        self.triples = counts.get("triples", 0)
+        self.void_text = _void(counts, config)
+        self.cache = AnswerCache(config.cache_bytes)
+        common = [("X-Content-Type-Options", "nosniff"),
+                  # pages are self-contained: their inline script and style only, nothing fetched from
+                  # elsewhere, never framed by another site
+                  ("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; "
+                   "style-src 'unsafe-inline'; img-src data:; connect-src 'self'; form-action 'self'; "
+                   "base-uri 'none'; frame-ancestors 'none'"),
+                  ("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer")]
         if config.cors_origin:
-            resp.headers["Access-Control-Allow-Origin"] = config.cors_origin
-            resp.headers["Vary"] = "Origin"
-        resp.headers["X-Content-Type-Options"] = "nosniff"
-        return resp
+            common[:0] = [("Access-Control-Allow-Origin", config.cors_origin), ("Vary", "Origin")]
+        self._common = common
+        self._pages: dict[str, Any] = {"/queries": self.queries_index, "/.well-known/void": self.void, "/": self.index,
+                                       "/viz": self.viz}
 
-    @app.after_request
-    def _security(resp: Response) -> Response:
-        # pages are self-contained: their inline script and style only, nothing fetched from elsewhere,
-        # never framed by another site
-        resp.headers.setdefault("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; "
-                                "style-src 'unsafe-inline'; img-src data:; connect-src 'self'; form-action 'self'; "
-                                "base-uri 'none'; frame-ancestors 'none'")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
-        resp.headers.setdefault("Referrer-Policy", "no-referrer")
-        return resp
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        request = Request(environ, self.config.max_request_bytes)
+        try:
+            reply = self.route(request, str(environ.get("PATH_INFO") or "/"))
+        except _TooLarge:
+            reply = _reply(413, f"request larger than {self.config.max_request_bytes} bytes")
+        except Exception:  # noqa: BLE001 - logged here, reported to the client as a 500
+            import traceback
 
-    def formats() -> tuple[str, str]:
-        fmt = (request.values.get("format") or request.values.get("output") or "").lower()
-        if fmt:
-            table = TABLE_ALIASES.get(fmt, fmt if fmt in (*TABLE_FORMATS, "html") else "json")
-            graph = GRAPH_ALIASES.get(fmt, fmt if fmt in (*GRAPH_FORMATS, "html") else "ttl")
-            return table, graph
-        accept = request.headers.get("Accept", "")
-        return _negotiate(accept, TABLE_TYPES, "json"), _negotiate(accept, GRAPH_TYPES, "ttl")
+            traceback.print_exc()
+            reply = _reply(500, "internal error")
+        headers = [("Content-Type", reply.content_type), ("Content-Length", str(len(reply.body))), *self._common,
+                   *reply.headers]
+        start_response(f"{reply.status} {_PHRASES[reply.status]}", headers)
+        return [b"" if request.method == "HEAD" else reply.body]
 
-    def refuse_hostile(text: str) -> Response | None:
-        if len(text.encode()) > config.max_request_bytes:
-            return reply(413, f"query longer than {config.max_request_bytes} bytes")
+    def route(self, request: Request, path: str) -> Reply:
+        if path == "/sparql":
+            if request.method not in ("GET", "HEAD", "POST", "OPTIONS"):
+                return _reply(405, "use GET, POST or OPTIONS", TEXT, ("Allow", "GET, HEAD, POST, OPTIONS"))
+            return self.sparql(request)
+        page = self._pages.get(path)
+        if page is None and path.startswith("/queries/"):
+            name = path[len("/queries/"):]
+            page = lambda request: self.named(request, name)  # noqa: E731
+        if page is None:
+            return _reply(404, f"nothing at {path}; the endpoint is at /sparql")
+        if request.method not in ("GET", "HEAD"):
+            return _reply(405, "use GET", TEXT, ("Allow", "GET, HEAD"))
+        return page(request)
+
+    # -------------------------------------------------------------- the SPARQL protocol
+
+    def sparql(self, request: Request) -> Reply:
+        if request.method == "OPTIONS":
+            return _reply(204, b"", TEXT, ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+                          ("Access-Control-Allow-Headers", "Content-Type, Accept"))
+        ctype = request.ctype
+        if ctype == "application/sparql-update" or "update" in request.args or "update" in request.form():
+            return _reply(403, "this endpoint is read-only: SPARQL updates are refused")
+        if request.method == "POST" and ctype not in ("application/sparql-query", "application/x-www-form-urlencoded"):
+            return _reply(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
+        given = request.values("query")
+        if request.method == "POST" and ctype == "application/sparql-query":
+            if given:
+                return _reply(400, "give the query once: in the body or as the query parameter, not both")
+            text = request.body().decode("utf-8", "replace")
+        else:
+            if len(given) > 1:
+                return _reply(400, "give exactly one query parameter")
+            text = given[0] if given else ""
+        if not text:
+            return self.service_description(request)
+        return self.refuse_hostile(text) or self.run(request, {"text": text})
+
+    def refuse_hostile(self, text: str) -> Reply | None:
+        if len(text.encode()) > self.config.max_request_bytes:
+            return _reply(413, f"query longer than {self.config.max_request_bytes} bytes")
         from mmkg.errors import InputError
         from mmkg.guard import QueryRefused, check_nesting, refuse_services
 
         try:
             check_nesting(text)
-            refuse_services(text, config.allow_service)
+            refuse_services(text, self.config.allow_service)
         except QueryRefused as err:
-            return reply(403, str(err))
+            return _reply(403, str(err))
         except InputError as err:
-            return reply(400, str(err))
+            return _reply(400, str(err))
         return None
 
-    cache = AnswerCache(config.cache_bytes)
+    def formats(self, request: Request) -> tuple[str, str]:
+        fmt = (request.value("format") or request.value("output")).lower()
+        if fmt:
+            table = TABLE_ALIASES.get(fmt, fmt if fmt in (*TABLE_FORMATS, "html") else "json")
+            graph = GRAPH_ALIASES.get(fmt, fmt if fmt in (*GRAPH_FORMATS, "html") else "ttl")
+            return table, graph
+        accept = request.header("Accept")
+        return _negotiate(accept, TABLE_TYPES, "json"), _negotiate(accept, GRAPH_TYPES, "ttl")
 
-    def run(job: dict) -> Response:
-        table_fmt, graph_fmt = formats()
+    def run(self, request: Request, job: dict) -> Reply:
+        table_fmt, graph_fmt = self.formats(request)
+        config = self.config
         job.update(table_format=table_fmt, graph_format=graph_fmt, cap=config.max_rows, max_bytes=config.max_response_bytes)
         key = json.dumps(job, sort_keys=True)
-        answer = cache.get(key)
+        answer = self.cache.get(key)
         if answer is None:
-            answer = pool.run(job)
+            answer = self.pool.run(job)
             if answer.status == 200:
-                cache.put(key, answer)
-        return reply(answer.status, answer.body, answer.content_type)
+                self.cache.put(key, answer)
+        return Reply(answer.status, answer.body, answer.content_type)
 
-    @app.after_request
-    def _headers(resp: Response) -> Response:
-        if config.cors_origin and "Access-Control-Allow-Origin" not in resp.headers:
-            resp.headers["Access-Control-Allow-Origin"] = config.cors_origin
-        return resp
-
-    @app.route("/sparql", methods=["GET", "POST", "OPTIONS"])
-    def sparql() -> Response:
-        if request.method == "OPTIONS":
-            resp = reply(204, b"")
-            resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            resp.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
-            return resp
-        ctype = (request.content_type or "").split(";")[0].strip().lower()
-        if "update" in request.values or ctype == "application/sparql-update":
-            return reply(403, "this endpoint is read-only: SPARQL updates are refused")
-        if request.method == "POST" and ctype not in ("application/sparql-query", "application/x-www-form-urlencoded"):
-            return reply(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
-        given = request.args.getlist("query") + (request.form.getlist("query") if request.method == "POST" else [])
-        if request.method == "POST" and ctype == "application/sparql-query":
-            if given:
-                return reply(400, "give the query once: in the body or as the query parameter, not both")
-            text = request.get_data(as_text=True)
-        else:
-            if len(given) > 1:
-                return reply(400, "give exactly one query parameter")
-            text = given[0] if given else ""
-        if not text:
-            return service_description()
-        hostile = refuse_hostile(text)
-        if hostile is not None:
-            return hostile
-        return run({"text": text})
-
-    def service_description() -> Response:
-        fmt = _negotiate(request.headers.get("Accept", ""), GRAPH_TYPES, "ttl")
-        text = _service_description(config)
+    def service_description(self, request: Request) -> Reply:
+        fmt = _negotiate(request.header("Accept"), GRAPH_TYPES, "ttl")
+        text = _service_description(self.config)
         if fmt in ("ttl", "html"):
-            return reply(200, text, "text/turtle; charset=utf-8")
+            return _reply(200, text, "text/turtle; charset=utf-8")
         import pyoxigraph as ox
 
         from mmkg.formats import MEDIA_TYPES, render_graph
 
         triples = [q.triple for q in ox.parse(text.encode(), format=ox.RdfFormat.TURTLE)]
-        return reply(200, render_graph(triples, fmt), MEDIA_TYPES[fmt])
+        return _reply(200, render_graph(triples, fmt), MEDIA_TYPES[fmt])
 
-    @app.get("/queries")
-    def queries_index() -> Response:
-        import json
+    # -------------------------------------------------------------- pages
+
+    def queries_index(self, _: Request) -> Reply:
+        from mmkg.api import named_queries
 
         items = [{"name": q.name, "group": q.group, "title": q.title, "description": q.description,
-                  "params": [{"name": p.name, "kind": p.kind, "optional": p.optional, "description": p.description} for p in q.params]}
+                  "params": [{"name": p.name, "kind": p.kind, "optional": p.optional, "description": p.description}
+                             for p in q.params]}
                  for q in named_queries()]
-        return reply(200, json.dumps(items, indent=1), "application/json")
+        return _reply(200, json.dumps(items, indent=1), "application/json")
 
-    @app.get("/queries/<name>")
-    def named(name: str) -> Response:
+    def named(self, request: Request, name: str) -> Reply:
+        from mmkg.queries import library
+
         if name not in library():
-            return reply(404, f"no named query {name!r}")
-        params = {k: v for k, v in request.args.items() if k != "format" and v != ""}
-        return run({"named": name, "params": params})
+            return _reply(404, f"no named query {name!r}")
+        params = {k: v[0] for k, v in request.args.items() if k != "format" and v and v[0] != ""}
+        return self.run(request, {"named": name, "params": params})
 
-    @app.get("/.well-known/void")
-    def void() -> Response:
-        return reply(200, void_text, "text/turtle; charset=utf-8")
+    def void(self, _: Request) -> Reply:
+        return _reply(200, self.void_text, "text/turtle; charset=utf-8")
 
-    @app.get("/")
-    def index() -> Response:
-        return reply(200, start_page(named_queries(), triples=triples), "text/html; charset=utf-8")
+    def index(self, _: Request) -> Reply:
+        from mmkg.api import named_queries
+        from mmkg.pages import start_page
 
-    @app.get("/viz")
-    def viz() -> Response:
+        return _reply(200, start_page(named_queries(), triples=self.triples), "text/html; charset=utf-8")
+
+    def viz(self, request: Request) -> Reply:
+        from mmkg.errors import MmkgError
+        from mmkg.store import Store
         from mmkg.viz import render_html
 
-        focus = request.args.get("focus") or None
+        focus = request.args.get("focus", [""])[0] or None
         try:
-            depth = max(0, min(int(request.args.get("depth", "2")), 6))
+            depth = max(0, min(int(request.args.get("depth", ["2"])[0]), 6))
         except ValueError:
-            return reply(400, "depth must be an integer")
-        store = Store.open(config.run_dir / "store")
+            return _reply(400, "depth must be an integer")
         try:
-            text = render_html(store=store, focus=focus, depth=depth)
-        except Exception as err:  # noqa: BLE001
-            from mmkg.errors import MmkgError
+            text = render_html(store=Store.open(self.config.run_dir / "store"), focus=focus, depth=depth)
+        except MmkgError as err:
+            return _reply(400, str(err))
+        return _reply(200, text, "text/html; charset=utf-8")
 
-            if isinstance(err, MmkgError):
-                return reply(400, str(err))
-            raise
-        return reply(200, text, "text/html; charset=utf-8")
+    def close(self) -> None:
+        self.pool.close()
 
-    @app.errorhandler(413)
-    def too_large(_: Any) -> Response:
-        return reply(413, f"request larger than {config.max_request_bytes} bytes")
 
-    return app
+def _phrases() -> dict[int, str]:
+    from http import HTTPStatus
+
+    return {s.value: s.phrase for s in HTTPStatus}
+
+
+_PHRASES = _phrases()
 
 
 def _service_description(config: ServerConfig) -> str:
@@ -304,22 +398,57 @@ def _void(counts: dict[str, int], config: ServerConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
+def endpoint_from_environment() -> Endpoint:
+    """The application in the HTTP server's worker process, configured by the process that serves."""
+    import os
+
+    from mmkg.tether import die_with_parent
+
+    die_with_parent()
+    return Endpoint(ServerConfig.from_json(os.environ[CONFIG_ENV]))
+
+
 def serve(config: ServerConfig) -> None:
-    import waitress
+    """Serve until interrupted: Granian's HTTP/1.1 server (in Rust) calls the endpoint in one
+    worker process, which answers queries through its own query workers."""
+    import os
 
     from mmkg.builder import lease
 
-    app = create_app(config)
+    _can_listen(config.host, config.port)
+    os.environ[CONFIG_ENV] = config.to_json()
+    # threads wait on query workers: one for each worker, and a few for cached answers and pages
+    threads = max(config.workers + 2, 2 * (os.cpu_count() or 1) + 1)
+    server = http_server("mmkg.server:endpoint_from_environment", config.host, config.port, threads=threads)
     with lease(config.run_dir):  # rebuilds leave the served run in place
-        _run(waitress, app, config)
+        server.serve()
 
 
-def _run(waitress: Any, app: Any, config: ServerConfig) -> None:
+def _can_listen(host: str, port: int) -> None:
+    """Fail with one line, before any process starts, when the address cannot be bound."""
+    import socket
+
+    from mmkg.errors import InputError
+
     try:
-        # idle or half-open connections are closed after 15 s, and there is room for many of them,
-        # so a client that opens connections and never finishes a request cannot lock others out
-        waitress.serve(app, host=config.host, port=config.port, threads=8, max_request_body_size=config.max_request_bytes,
-                       ident="mmkg", clear_untrusted_proxy_headers=True, channel_timeout=15, cleanup_interval=5,
-                       connection_limit=1000)
-    finally:
-        app.extensions["mmkg_pool"].close()
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(infos[0][4])
+    except OSError as err:
+        raise InputError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+
+
+def http_server(factory: str, host: str, port: int, *, threads: int = 4) -> Any:
+    """Granian serving the WSGI application that ``factory`` (``module:function``) returns, from one
+    process, with up to ``threads`` requests in the application at a time."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    # idle or half-open connections are closed after 15 s, so a client that opens connections and
+    # never finishes a request cannot lock others out
+    return Server(factory, address=host, port=port, interface=Interfaces.WSGI, factory=True, workers=1,
+                  blocking_threads=threads, http=HTTPModes.http1, websockets=False,
+                  http1_settings=HTTP1Settings(header_read_timeout=15_000), log_level=LogLevels.warning)

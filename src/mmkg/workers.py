@@ -38,6 +38,9 @@ def _serve(conn: Connection, store_path: str, root: str, memory_mb: int) -> None
 
     os.environ["MMKG_ROOT"] = root
     from mmkg.store import Store
+    from mmkg.tether import die_with_parent
+
+    die_with_parent()  # a server killed outright leaves no worker behind
 
     nt = Path(store_path).parent / "mmkg.nt"
     if nt.is_file() and nt.stat().st_size <= IN_MEMORY_BYTES:
