@@ -123,13 +123,12 @@ def assemble(
         reasoner = Reasoner(files[0], reasoning_cache)  # loads and parses while the graph is read
     try:
         with _step("parse", t, progress):
-            from mmkg.turtle import check_syntax  # rdflib: loaded only when a build runs
+            from mmkg.errors import reading
 
-            for path in files:
-                check_syntax(path)
             store = Store.memory()
-            for path in files:
-                store.load_file(path)
+            for path in files:  # one pass: the engine's parser names file, line and column of an error
+                with reading(path):
+                    store.load_file(path)
         with _step("derive", t, progress):
             # in the engine, as updates: the plain graph, then what the class and property
             # hierarchies entail from it (no triple is read into Python and handed back)

@@ -17,7 +17,7 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from mmkg.errors import InputError
+from mmkg.errors import InputError, reading
 from mmkg.namespaces import PREFIXES
 
 _LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?$")
@@ -28,28 +28,13 @@ def check_syntax(path: Path, text: str | None = None) -> None:
     """Raise ``InputError`` naming ``path:line:column`` if the Turtle does not parse."""
     import pyoxigraph as ox
 
-    try:
+    with reading(path):  # names path:line:column
         if text is None:
             for _ in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
                 pass
         else:
             for _ in ox.parse(text.encode(), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()):
                 pass
-    except SyntaxError as err:
-        raise InputError(_syntax_message(path, err)) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: cannot read: {err}") from None
-
-
-def _syntax_message(path: Path, err: SyntaxError) -> str:
-    msg = err.msg or str(err)
-    line, col = err.lineno, err.offset
-    found = re.search(r"line (\d+) column (\d+)", msg)
-    if found:
-        line, col = int(found.group(1)), int(found.group(2))
-    detail = re.sub(r"^Parser error between line \d+ column \d+ and line \d+ column \d+: ", "", msg)
-    where = f"{path}:{line}:{col}" if line else str(path)
-    return f"{where}: Turtle syntax error: {detail}"
 
 
 def parse_file(path: Path) -> Graph:
