@@ -55,6 +55,7 @@ EXPECTED: dict[str, tuple[dict[str, str], list[str], set[tuple[str, ...]]]] = {
     "results-by-size": ({"benchmark": "bench-q"}, ["variant", "params", "value"], {(M + "beta", "200000000", "70.1"), (M + "beta-large", "400000000", "72")}),  # the own report, not the re-evaluation (71)
     "benchmarks-by-task": ({}, ["task", "benchmark"], {("task:vqa", D + "bench-q")}),
     "training-resources": ({}, ["model"], set()),
+    "splits": ({"benchmark": "Bench-Q"}, ["split", "results", "checkpoints"], {("test-std", "3", "3")}),
     "ancestors": ({"model": "Delta"}, ["ancestor", "direct"], {(M + "beta", "true"), (M + "gamma", "true"), (M + "alpha", "false"), (M + "textenc", "false")}),
     "descendants": ({"model": "alpha"}, ["descendant", "direct"], {(M + "beta", "true"), (M + "gamma", "false"), (M + "delta", "false"), (M + "beta-large", "false")}),
     "most-built-on": ({}, ["model", "derivatives", "descendants"], {(M + "beta", "2", "2"), (M + "textenc", "1", "4"), (M + "alpha", "1", "3"), (M + "gamma", "1", "1")}),

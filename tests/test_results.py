@@ -41,6 +41,18 @@ def test_leaderboard_unknown_benchmark_suggests(mini_build: Path) -> None:
     assert out.returncode == 2 and "did you mean" in out.stderr
 
 
+def test_leaderboard_split_is_one_its_results_use(mini_build: Path) -> None:
+    splits = run(mini_build, "query", "splits", "-p", "benchmark=Bench-Q", "-f", "csv")
+    assert splits.returncode == 0, splits.stderr
+    printed = {r["split"]: int(r["results"]) for r in csv.DictReader(io.StringIO(splits.stdout))}
+    assert printed and sum(printed.values()) >= 3
+    split = next(iter(printed))
+    same = run(mini_build, "leaderboard", "bench-q", "--split", split.upper(), "-f", "csv")
+    assert same.returncode == 0 and len(list(csv.DictReader(io.StringIO(same.stdout)))) >= 1
+    typo = run(mini_build, "leaderboard", "bench-q", "--split", split + "x")
+    assert typo.returncode == 2 and typo.stderr.count("\n") == 1 and repr(split) in typo.stderr
+
+
 def test_compare_lists_facts_and_shared_results(mini_build: Path) -> None:
     out = run(mini_build, "compare", "Beta", "Delta", "-f", "json")
     assert out.returncode == 0, out.stderr

@@ -44,6 +44,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
             params[name] = str(value)
     if args.open_weights:
         params["openWeights"] = "true"
+    if args.split is not None:
+        _known_split(args.benchmark, args.split)
     table = run_query("leaderboard", params=params)
     write(render(table, args.format), args.out)
     if args.plot:
@@ -58,6 +60,23 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         lower = bool(metric is not None and run_query(f"ASK {{ <{metric.value}> mmkg:higherIsBetter false }}"))
         print(plot_leaderboard(table, args.plot, benchmark=args.benchmark, higher_is_better=not lower), file=sys.stderr)
     return EXIT_OK
+
+
+def _known_split(benchmark: str, split: str) -> None:
+    """Refuse a split no result on the benchmark is reported on, naming the nearest ones."""
+    import difflib
+
+    from mmkg.api import run_query
+    from mmkg.store import Table
+
+    table = run_query("splits", params={"benchmark": benchmark})
+    assert isinstance(table, Table)
+    known = [row[0].value for row in table.rows if row[0] is not None]
+    if split.lower() in {k.lower() for k in known}:
+        return
+    near = difflib.get_close_matches(split, known, n=4, cutoff=0.4) or known[:4]
+    hint = f"; did you mean {', '.join(repr(k) for k in near)}?" if near else ""
+    raise InputError(f"no result on {benchmark} is reported on split {split!r}{hint} (mmkg query splits -p benchmark=...)")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
