@@ -10,6 +10,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 
 Mix = tuple[tuple[str, dict[str, str]], ...]
 
@@ -64,13 +65,15 @@ def _rss_mb(pids: list[int]) -> float:
 
 
 def _tree(pid: int) -> list[int]:
+    """The process and all its descendants, whichever of its threads started them."""
     out = [pid]
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            for child in f.read().split():
-                out += _tree(int(child))
-    except OSError:
-        pass
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children = task.read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            out += _tree(int(child))
     return out
 
 
