@@ -15,6 +15,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,11 +145,11 @@ def assemble(
             if progress:
                 progress("  reason ...")
             reasoner.submit(subset)
+        if meanwhile is not None:  # before validating: it may start work of its own beside it
+            meanwhile(store)
         if validate:
             with _step("validate", t, progress):
                 report.violations = validate_store(store)
-        if meanwhile is not None:
-            meanwhile(store)
         if reasoner is not None:
             waited = time.perf_counter()
             result = reasoner.result()  # raises what the reasoner raised
@@ -169,10 +170,10 @@ def assemble(
             for c in sorted(closed):
                 if c.startswith("https://w3id.org/mmkg/ontology#"):
                     new.append(ox.Triple(ox.NamedNode(ind), RDF_TYPE, ox.NamedNode(c)))
-        before = len(store)
+        new = [tr for tr in dict.fromkeys(new) if ox.Quad(tr.subject, tr.predicate, tr.object) not in store.engine]
         store.add(new)
-        report.inferred_types = len(store) - before
-        report.added = new
+        report.inferred_types = len(new)
+        report.added = new  # only what the graph did not state already
     report.triples = len(store)
     report.entities = _counts(store, "entities-per-class")
     report.edges = _counts(store, "edges-per-kind")
@@ -237,34 +238,43 @@ def build(
         staging = out / "runs" / f".staging-{run.name}"
         staging.mkdir(parents=True)
         early: dict[str, Any] = {}
+        pool = ThreadPoolExecutor(max_workers=3)  # the on-disk store, then the counts and the name index
 
         def to_disk(plain: Store) -> None:
-            """While the reasoner works: the on-disk store gets everything but its answer."""
-            begun = time.perf_counter()
-            disk = Store.create(staging / "store")
-            disk.copy_from(plain)
-            early["disk"], early["seconds"] = disk, round(time.perf_counter() - begun, 3)
+            """While the graph is validated and the reasoner works: the plain graph as N-Triples, and
+            the on-disk store loaded from them in a thread (the engine's loader runs outside the
+            interpreter's lock, beside the validation)."""
+            nt = early["nt"] = plain.dump("nt")
+
+            def load() -> tuple[Store, float]:
+                begun = time.perf_counter()
+                disk = Store.create(staging / "store")
+                disk.load(nt)
+                return disk, round(time.perf_counter() - begun, 3)
+
+            early["disk"] = pool.submit(load)
 
         try:
             store, report = assemble(files, reason=reason, validate=validate, progress=progress,
                                      reasoning_cache=out / "cache" / "reasoning", meanwhile=to_disk)
         except BaseException:
+            if "disk" in early:
+                early["disk"].cancel()
+                wait([early["disk"]])
+            pool.shutdown()
             early.clear()
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        report.timings["store"] = early["seconds"]
-        from concurrent.futures import ThreadPoolExecutor
-
         from mmkg.names import NameIndex
 
-        with _step("write", report.timings, progress), ThreadPoolExecutor(max_workers=2) as pool:
+        with _step("write", report.timings, progress), pool:
             # the counts and the name index are made while the files are written
             counting, naming = pool.submit(void_counts, store), pool.submit(NameIndex.build, store)
-            nt = store.dump("nt")
-            (staging / "mmkg.nt").write_bytes(nt)
+            added = "".join(f"{tr} .\n" for tr in report.added).encode()  # the reasoner's types, after the plain graph
+            (staging / "mmkg.nt").write_bytes(early.pop("nt") + added)
             (staging / "mmkg.ttl").write_bytes(store.dump("ttl"))
-            disk = early.pop("disk")
-            disk.add(report.added)  # the reasoner's types
+            disk, report.timings["store"] = early.pop("disk").result()
+            disk.add(report.added)
             disk.flush()
             disk.optimize()  # compacted once here, so every later read is of a compact store
             del disk
