@@ -15,7 +15,6 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,6 +236,8 @@ def build(
         run = out / "runs" / f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{os.getpid()}"
         staging = out / "runs" / f".staging-{run.name}"
         staging.mkdir(parents=True)
+        from concurrent.futures import ThreadPoolExecutor, wait
+
         early: dict[str, Any] = {}
         pool = ThreadPoolExecutor(max_workers=3)  # the on-disk store, then the counts and the name index
 

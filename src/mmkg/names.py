@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,8 @@ _CLASSES = {"model": "PretrainedModel", "paper": "Paper", "dataset": "Dataset", 
             "task": "DownstreamTask"}
 #: entity kinds a name can be asked for, with the class that defines them ("" for any entity)
 KIND_CLASSES: dict[str, str] = {kind: ONTOLOGY_IRI + _CLASSES[kind] if kind in _CLASSES else "" for kind in ENTITY_KINDS}
+#: the only classes a name is resolved by; an entity's other classes are not kept
+_KEPT = frozenset(c for c in KIND_CLASSES.values() if c)
 
 
 def normalise(name: str) -> str:
@@ -25,13 +28,14 @@ def normalise(name: str) -> str:
 
 @dataclass
 class NameIndex:
-    """Labels, alternative labels and slugs of the entities of one store."""
+    """Labels, alternative labels and slugs of the entities of one store, each entity with those of
+    its classes that a kind of name asks for (model, paper, dataset, objective, task)."""
 
-    by_key: dict[str, dict[str, set[str]]] = field(default_factory=dict)
-    display: dict[str, str] = field(default_factory=dict)
-    by_iri: dict[str, set[str]] = field(default_factory=dict)
+    by_key: Mapping[str, Mapping[str, Collection[str]]] = field(default_factory=dict)
+    display: Mapping[str, str] = field(default_factory=dict)
+    by_iri: Mapping[str, Collection[str]] = field(default_factory=dict)
     #: extra names of papers (title, arXiv id, DOI, the models they introduced)
-    paper_aliases: dict[str, set[str]] = field(default_factory=dict)
+    paper_aliases: Mapping[str, Collection[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, store: object) -> NameIndex:
@@ -58,12 +62,12 @@ class NameIndex:
 
     @classmethod
     def load(cls, path: Path) -> NameIndex:
+        """Read ``save``'s file as it is: its lists serve as the collections (they are short)."""
         import json
 
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(by_key={k: {i: set(c) for i, c in v.items()} for k, v in data["by_key"].items()},
-                   display=data["display"], by_iri={i: set(c) for i, c in data["by_iri"].items()},
-                   paper_aliases={k: set(v) for k, v in data["paper_aliases"].items()})
+        return cls(by_key=data["by_key"], display=data["display"], by_iri=data["by_iri"],
+                   paper_aliases=data["paper_aliases"])
 
     @classmethod
     def build(cls, store: object) -> NameIndex:
@@ -79,22 +83,28 @@ class NameIndex:
                 found = key_of[value] = normalise(value)
             return found
 
-        index = cls()
+        by_key: dict[str, dict[str, set[str]]] = {}
+        by_iri: dict[str, set[str]] = {}
+        display: dict[str, str] = {}
+        aliases: dict[str, set[str]] = {}
         for entity, name, klass, alias in rows:
             if entity is None or name is None or klass is None:
                 continue
             iri, label, cls_iri = entity.value, name.value, klass.value
             if alias is not None:
-                index.paper_aliases.setdefault(key(label.rsplit("/", 1)[-1] if label.startswith(ID_BASE) else label),
-                                               set()).add(iri)
+                aliases.setdefault(key(label.rsplit("/", 1)[-1] if label.startswith(ID_BASE) else label), set()).add(iri)
                 continue
-            index.by_iri.setdefault(iri, set()).add(cls_iri)
+            kept = by_iri.setdefault(iri, set())
+            if cls_iri in _KEPT:
+                kept.add(cls_iri)
             keys = {key(label), key(iri.rsplit("/", 1)[-1])} if iri.startswith(ID_BASE) else {key(label)}
             for k in keys:
-                index.by_key.setdefault(k, {}).setdefault(iri, set()).add(cls_iri)
-            if label and iri not in index.display:
-                index.display[iri] = label
-        return index
+                classes = by_key.setdefault(k, {}).setdefault(iri, set())
+                if cls_iri in _KEPT:
+                    classes.add(cls_iri)
+            if label and iri not in display:
+                display[iri] = label
+        return cls(by_key=by_key, display=display, by_iri=by_iri, paper_aliases=aliases)
 
     def resolve(self, name: str, kind: str = "entity") -> str:
         """The IRI of the one entity of ``kind`` called ``name``."""
