@@ -286,11 +286,11 @@ class Endpoint:
         table_fmt, graph_fmt = self.formats(request)
         config = self.config
         job.update(table_format=table_fmt, graph_format=graph_fmt, cap=config.max_rows, max_bytes=config.max_response_bytes)
-        key = json.dumps(job, sort_keys=True)
-        answer = self.cache.get(key)
+        key = json.dumps(job, sort_keys=True) if self.cache.limit else ""
+        answer = self.cache.get(key) if key else None
         if answer is None:
             answer = self.pool.run(job)
-            if answer.status == 200:
+            if key and answer.status == 200:
                 self.cache.put(key, answer)
         return Reply(answer.status, answer.body, answer.content_type)
 

@@ -163,10 +163,18 @@ def _native(raw: Any, job: dict) -> Answer:
 
 class _Worker:
     def __init__(self, ctx: Any, store: Path, root: Path, memory_mb: int) -> None:
+        import select
+
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_serve, args=(child, str(store), str(root), memory_mb), daemon=True)
         self.proc.start()
         child.close()
+        self._poll = select.poll()  # made once: waiting on the pipe is on every request's path
+        self._poll.register(self.conn.fileno(), select.POLLIN)
+
+    def answered(self, timeout: float) -> bool:
+        """Whether the worker has answered (or hung up) within ``timeout`` seconds."""
+        return bool(self._poll.poll(timeout * 1000))
 
     def stop(self) -> None:
         if self.proc.is_alive():
@@ -203,7 +211,7 @@ class WorkerPool:
         started = time.monotonic()
         try:
             worker.conn.send(job)
-            if worker.conn.poll(self.timeout):
+            if worker.answered(self.timeout):
                 answer: Answer = worker.conn.recv()
                 self._idle.put(worker)
                 return answer
