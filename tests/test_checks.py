@@ -56,3 +56,11 @@ def test_non_canonical_file_is_reported(tmp_path: Path) -> None:
     path.write_text(path.read_text() + "\n\n")
     found = check(graph=graph).violations
     assert [v.rule for v in found] == ["canonical-form"]
+
+
+def test_quoted_section_title_is_not_a_secondhand_reading(tmp_path: Path) -> None:
+    """A locator may quote a section called 'Model Summary'; only its own words count against it."""
+    quoted = tmp_path / "quoted.ttl"
+    quoted.write_text((INVALID / "secondhand-reading.ttl").read_text().replace(
+        "Sec 3 (model), as summarised in reading notes (example.org)", "README.md at commit 1a2b3c4, section 'Model Summary'"))
+    assert "secondhand-reading" not in {v.rule for v in _violations(tmp_path, quoted)}
