@@ -64,3 +64,16 @@ def test_quoted_section_title_is_not_a_secondhand_reading(tmp_path: Path) -> Non
     quoted.write_text((INVALID / "secondhand-reading.ttl").read_text().replace(
         "Sec 3 (model), as summarised in reading notes (example.org)", "README.md at commit 1a2b3c4, section 'Model Summary'"))
     assert "secondhand-reading" not in {v.rule for v in _violations(tmp_path, quoted)}
+
+
+@pytest.mark.parametrize(("collection", "fires"), [("fixture/alpha-family", False), ("someone/alpha-family", True)])
+def test_collection_page_sources_only_its_owners_ids(collection: str, fires: bool, tmp_path: Path) -> None:
+    """A publisher's own collection page may state the ids of its checkpoints, and no one else's."""
+    page = f"https://huggingface.co/collections/{collection}"
+    listed = tmp_path / "listed.ttl"
+    listed.write_text((INVALID / "identifier-source-mismatch.ttl").read_text()
+                      .replace("https://huggingface.co/someone/other-model", page)
+                      .replace("        skos:exactMatch <http://www.wikidata.org/entity/Q1>\n", "")
+                      .replace('mmkg:locator "model card" ;\n', 'mmkg:locator "model card"\n'))
+    found = [v for v in _violations(tmp_path, listed) if v.rule == "identifier-source-mismatch"]
+    assert bool(found) == fires, [v.line() for v in found]
