@@ -94,14 +94,11 @@ class NameIndex:
             if alias is not None:
                 aliases.setdefault(key(label.rsplit("/", 1)[-1] if label.startswith(ID_BASE) else label), set()).add(iri)
                 continue
-            kept = by_iri.setdefault(iri, set())
-            if cls_iri in _KEPT:
-                kept.add(cls_iri)
+            kept = {cls_iri} if cls_iri in _KEPT else set()
+            by_iri.setdefault(iri, set()).update(kept)
             keys = {key(label), key(iri.rsplit("/", 1)[-1])} if iri.startswith(ID_BASE) else {key(label)}
             for k in keys:
-                classes = by_key.setdefault(k, {}).setdefault(iri, set())
-                if cls_iri in _KEPT:
-                    classes.add(cls_iri)
+                by_key.setdefault(k, {}).setdefault(iri, set()).update(kept)
             if label and iri not in display:
                 display[iri] = label
         return cls(by_key=by_key, display=display, by_iri=by_iri, paper_aliases=aliases)

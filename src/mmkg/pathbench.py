@@ -12,6 +12,7 @@ each target with its measured figure, met or not.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import platform
@@ -97,8 +98,6 @@ def measure_embedded(store_path: Path, nt: Path, binds: dict[str, str], runs: in
     mine = Store.open(store_path)
     graph = None
     if rdflib:
-        import gc
-
         from rdflib import Graph
 
         graph = Graph().parse(str(nt), format="nt")
@@ -140,8 +139,6 @@ def measure_embedded(store_path: Path, nt: Path, binds: dict[str, str], runs: in
             res = bare.query(inline)
             out[name]["rows"] = 0 if isinstance(res, ox.QueryBoolean) else sum(1 for _ in res)
     if graph is not None:
-        import gc
-
         gc.unfreeze()
     return out
 

@@ -7,7 +7,7 @@ import argparse
 
 from mmkg.choices import COMPARE_FORMATS, TABLE_FORMATS
 from mmkg.cli.common import EPILOG, EXIT_OK, parse_size, write
-from mmkg.errors import InputError
+from mmkg.errors import InputError, UnknownNameError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -72,11 +72,9 @@ def _known_split(benchmark: str, split: str) -> None:
     table = run_query("splits", params={"benchmark": benchmark})
     assert isinstance(table, Table)
     known = [row[0].value for row in table.rows if row[0] is not None]
-    if split.lower() in {k.lower() for k in known}:
-        return
-    near = difflib.get_close_matches(split, known, n=4, cutoff=0.4) or known[:4]
-    hint = f"; did you mean {', '.join(repr(k) for k in near)}?" if near else ""
-    raise InputError(f"no result on {benchmark} is reported on split {split!r}{hint} (mmkg query splits -p benchmark=...)")
+    if split.lower() not in {k.lower() for k in known}:
+        raise UnknownNameError(f"split of {benchmark}", split,
+                               difflib.get_close_matches(split, known, n=4, cutoff=0.4) or known[:4])
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
