@@ -45,6 +45,24 @@ def test_reasoner_infers_classes_never_asserted(mini_build: Path) -> None:
 
 
 @pytest.mark.java
+def test_a_class_the_reasoner_concludes_brings_its_superclasses(tmp_path: Path) -> None:
+    """The reasoner's types are closed over the class hierarchy by the same update as the graph's
+    own: delta is a VisionLanguageModel only by reasoning, so it is of that class's superclass only
+    through the closure of the reasoner's answer."""
+    graph, out = tmp_path / "graph", tmp_path / "out"
+    shutil.copytree(MINI, graph)
+    (graph / "hierarchy.ttl").write_text(
+        "<https://w3id.org/mmkg/ontology#VisionLanguageModel> "
+        "<http://www.w3.org/2000/01/rdf-schema#subClassOf> <https://example.org/SeeingModel> .\n")
+    build(graph=graph, out=out, validate=False, progress=None)
+    store = Store.open((out / "current" / "store").resolve())
+    assert _ask(store, "ASK { model:delta a <https://example.org/SeeingModel> }")
+    assert not _ask(store, "ASK { model:textenc a <https://example.org/SeeingModel> }")
+    written = (out / "mmkg.nt").read_text()
+    assert "<https://w3id.org/mmkg/id/model/delta> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://example.org/SeeingModel> ." in written
+
+
+@pytest.mark.java
 def test_inconsistent_fixture_is_reported(tmp_path: Path) -> None:
     graph = tmp_path / "graph"
     shutil.copytree(MINI, graph)

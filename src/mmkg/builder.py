@@ -13,7 +13,6 @@ import os
 import shutil
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from mmkg.validate import Violation, check_rules, run_rules, run_shapes
 
 FORMAT = 1
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+SUBCLASS_OF = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
 Progress = Callable[[str], None]
 
 
@@ -132,7 +132,6 @@ def assemble(
         with _step("derive", t, progress):
             # in the engine, as updates: the plain graph, then what the class and property
             # hierarchies entail from it (no triple is read into Python and handed back)
-            supers = _pairs(store, "superclasses")
             store.update(build_query("derive-supers"))
             store.update(build_query("derive"))
         # Validation checks the graph as written (plus what derive states plainly), never what the
@@ -161,15 +160,11 @@ def assemble(
         report.reasoning_cached = result.cached
         report.consistent = result.consistent
         report.inconsistency = result.message
-        new: list[ox.Triple] = []
-        for ind, classes in result.inferred.items():
-            closed = set(classes)
-            for c in classes:
-                closed.update(supers.get(c, ()))
-            for c in sorted(closed):
-                if c.startswith("https://w3id.org/mmkg/ontology#"):
-                    new.append(ox.Triple(ox.NamedNode(ind), RDF_TYPE, ox.NamedNode(c)))
-        new = [tr for tr in dict.fromkeys(new) if ox.Quad(tr.subject, tr.predicate, tr.object) not in store.engine]
+        concluded = [ox.Triple(ox.NamedNode(ind), RDF_TYPE, ox.NamedNode(c))
+                     for ind, classes in sorted(result.inferred.items()) for c in sorted(classes)
+                     if c.startswith("https://w3id.org/mmkg/ontology#")]
+        new = [tr for tr in _with_supers(store, concluded)
+               if ox.Quad(tr.subject, tr.predicate, tr.object) not in store.engine]
         store.add(new)
         report.inferred_types = len(new)
         report.added = new  # only what the graph did not state already
@@ -185,14 +180,15 @@ def validate_store(store: Store) -> list[Violation]:
     return sorted(set(violations))
 
 
-def _pairs(store: Store, name: str) -> dict[str, list[str]]:
-    table = store.query(build_query(name))
-    assert isinstance(table, Table)
-    out: dict[str, list[str]] = defaultdict(list)
-    for a, b in table.rows:
-        if a is not None and b is not None:
-            out[a.value].append(b.value)
-    return out
+def _with_supers(store: Store, types: list[ox.Triple]) -> list[ox.Triple]:
+    """``types`` and the types the class hierarchy of ``store`` entails from them, closed by the
+    same update that closed the graph's own types (``derive-supers``), in a scratch store that
+    holds only the hierarchy and ``types``."""
+    scratch = Store.memory()
+    scratch.add(types)
+    scratch.add(q.triple for q in store.engine.quads_for_pattern(None, SUBCLASS_OF, None, ox.DefaultGraph()))
+    scratch.update(build_query("derive-supers"))
+    return sorted((q.triple for q in scratch.engine.quads_for_pattern(None, RDF_TYPE, None)), key=str)
 
 
 def _counts(store: Store, name: str) -> list[tuple[str, int]]:
