@@ -168,11 +168,11 @@ def _child(ontology: str, work: str) -> None:
     from rdflib import Graph
 
     folder = Path(work)
-    onto = Graph().parse(ontology, format="turtle")
+    hermit = HermiT(Graph().parse(ontology, format="turtle"))
     if sys.stdin.buffer.readline().strip() != b"go":
         return  # stopped unused: the parent had the answer already
     try:
-        result = reason(onto, Graph().parse(folder / "individuals.nt", format="nt"))
+        result = hermit.reason(Graph().parse(folder / "individuals.nt", format="nt"))
     except EnvironmentProblem as err:
         print(err, file=sys.stderr)
         sys.exit(3)
@@ -218,47 +218,70 @@ def _hermit_version() -> str:
 
 def reason(ontology: Any, individuals: Any) -> Reasoning:
     """Run HermiT over rdflib graphs ``ontology`` + ``individuals``; report inferred types."""
-    if not java_available():
-        reason_needs_java()
-    import owlready2
-    from rdflib import Graph, URIRef
-    from rdflib.namespace import OWL, RDF
+    return HermiT(ontology).reason(individuals)
 
-    merged = Graph()
-    for t in ontology:
-        merged.add(t)
-    names: set[str] = set()
-    for s, p, o in individuals:
-        merged.add((s, p, o))
-        if p == RDF.type and isinstance(s, URIRef):
-            names.add(str(s))
-        elif isinstance(o, URIRef) and p != RDF.type:
-            names.add(str(o))
-    for name in names:
-        if (URIRef(name), RDF.type, OWL.Class) not in merged:
-            merged.add((URIRef(name), RDF.type, OWL.NamedIndividual))
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="mmkg-reason-") as tmp:
-        path = Path(tmp) / "input.nt"  # N-Triples: the fastest form for rdflib to write and owlready2 to read
-        merged.serialize(path, format="nt", encoding="utf-8")
-        world = owlready2.World()
-        onto = world.get_ontology(path.as_uri()).load()
-        saved_java = owlready2.JAVA_EXE
-        owlready2.JAVA_EXE = str(_tethered_java(Path(tmp)))
-        try:
-            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
-        except owlready2.OwlReadyInconsistentOntologyError as err:
-            return Reasoning(False, {}, time.perf_counter() - started, len(names), _first_line(err))
-        except owlready2.base.OwlReadyJavaError as err:  # type: ignore[attr-defined]
-            raise EnvironmentProblem(f"the reasoner failed to run: {_first_line(err)}") from None
-        finally:
-            owlready2.JAVA_EXE = saved_java
-        inferred: dict[str, set[str]] = {}
-        for ind in world.individuals():
-            classes = {c.iri for c in ind.is_a if hasattr(c, "iri")}
-            inferred[ind.iri] = classes
-        del onto
-    return Reasoning(True, inferred, time.perf_counter() - started, len(names))
+
+class HermiT:
+    """HermiT through owlready2, readied for one ontology (an rdflib graph): the ontology is
+    written as N-Triples once, before the individuals are known, so a run only appends them."""
+
+    def __init__(self, ontology: Any) -> None:
+        if not java_available():
+            reason_needs_java()
+        from rdflib.namespace import OWL, RDF
+
+        self.classes = set(ontology.subjects(RDF.type, OWL.Class))
+        self.text = ontology.serialize(format="nt", encoding="utf-8")
+
+    def reason(self, individuals: Any) -> Reasoning:
+        """The types HermiT concludes for every named individual of the ontology and ``individuals``
+        (an rdflib graph), or that the two are inconsistent."""
+        import owlready2
+        from rdflib import URIRef
+        from rdflib.namespace import OWL, RDF
+
+        names: set[URIRef] = set()
+        for s, p, o in individuals:
+            if p == RDF.type and isinstance(s, URIRef):
+                names.add(s)
+            elif isinstance(o, URIRef) and p != RDF.type:
+                names.add(o)
+        declared = self.classes | set(individuals.subjects(RDF.type, OWL.Class))
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="mmkg-reason-") as tmp:
+            path = Path(tmp) / "input.nt"  # N-Triples: the fastest form to write and for owlready2 to read
+            with open(path, "wb") as out:
+                out.write(self.text)
+                out.write(individuals.serialize(format="nt", encoding="utf-8"))
+                out.writelines(f"<{n}> <{RDF.type}> <{OWL.NamedIndividual}> .\n".encode()
+                               for n in sorted(names - declared))
+            world = owlready2.World()
+            onto = world.get_ontology(path.as_uri()).load()
+            saved_java = owlready2.JAVA_EXE
+            owlready2.JAVA_EXE = str(_tethered_java(Path(tmp)))
+            try:
+                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+            except owlready2.OwlReadyInconsistentOntologyError as err:
+                return Reasoning(False, {}, time.perf_counter() - started, len(names), _first_line(err))
+            except owlready2.base.OwlReadyJavaError as err:  # type: ignore[attr-defined]
+                raise EnvironmentProblem(f"the reasoner failed to run: {_first_line(err)}") from None
+            finally:
+                owlready2.JAVA_EXE = saved_java
+            inferred = _named_types(world)
+            del onto
+        return Reasoning(True, inferred, time.perf_counter() - started, len(names))
+
+
+def _named_types(world: Any) -> dict[str, set[str]]:
+    """Each named individual's named classes, as the reasoner left them in owlready2's quadstore.
+    Read as stored triples: the same answer as each individual's ``is_a``, without making a
+    Python object (and a class for each mix of types) per individual."""
+    import owlready2
+
+    kind, named = owlready2.rdf_type, owlready2.owl_named_individual
+    types = world._get_obj_triples_sp_o
+    return {world._unabbreviate(s): {world._unabbreviate(c) for c in types(s, kind) if c > 0 and c != named}
+            for s in world._get_obj_triples_po_s(kind, named) if s > 0}
 
 
 # One short classification run: the client compiler and the serial collector start faster
