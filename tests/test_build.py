@@ -80,6 +80,25 @@ def test_derivation_skips_deprecated_claims(mini_build: Path) -> None:
     assert _ask(store, "ASK { model:delta mmkg:buildsOn model:gamma . model:delta prov:wasDerivedFrom model:beta }")
 
 
+def test_a_preferred_claim_outranks_normal_ones_for_its_property_only(tmp_path: Path) -> None:
+    graph, out = tmp_path / "graph", tmp_path / "out"
+    shutil.copytree(MINI, graph)
+    (graph / "ranked.ttl").write_text(
+        "@prefix dct: <http://purl.org/dc/terms/> .\n"
+        "@prefix mmkg: <https://w3id.org/mmkg/ontology#> .\n"
+        "@prefix model: <https://w3id.org/mmkg/id/model/> .\n"
+        "@prefix paper: <https://w3id.org/mmkg/id/paper/> .\n"
+        "model:gamma mmkg:evidence [ dct:source paper:arxiv-0000-00003 ; mmkg:locator \"Sec 9\" ;\n"
+        "    mmkg:rank mmkg:PreferredRank ; mmkg:year 2019 ] .\n")
+    build(graph=graph, out=out, reason=False, validate=False, progress=None)
+    store = Store.open((out / "current" / "store").resolve())
+    years = store.query("SELECT ?y WHERE { model:gamma mmkg:year ?y }")
+    assert isinstance(years, Table)
+    assert [r[0].value for r in years.rows] == ["2019"]  # the survey's 2021 is outranked
+    # what no preferred block states still comes from the normal ones
+    assert _ask(store, "ASK { model:gamma mmkg:modality mmkg:video ; mmkg:initialisedFrom model:beta }")
+
+
 def test_broken_turtle_leaves_previous_build_intact(tmp_path: Path) -> None:
     graph = tmp_path / "graph"
     shutil.copytree(MINI, graph)
