@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from email.message import Message
 from pathlib import Path
 
-from mmkg.remote import free_port, wait_for
+from mmkg.remote import free_port, free_ports, wait_for
 
 
 def fetch(url: str | urllib.request.Request, data: bytes | None = None, headers: dict[str, str] | None = None,
@@ -69,7 +69,7 @@ def virtuoso_path() -> str | None:
 def virtuoso_server(folder: Path) -> Iterator[str]:
     """Virtuoso (Debian's virtuoso-opensource) with its own database in ``folder``, on free ports."""
     folder.mkdir(parents=True, exist_ok=True)
-    sql, http = free_port(), free_port()
+    sql, http = free_ports(2)
     template = Path("/etc/virtuoso-opensource-7/virtuoso.ini").read_text()
     ini = []
     section = ""

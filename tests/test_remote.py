@@ -101,3 +101,16 @@ def test_garbage_answer_is_a_clear_error() -> None:
             query("SELECT * WHERE { ?s ?p ?o }", endpoint=f"http://127.0.0.1:{server.server_port}/sparql")
     finally:
         server.shutdown()
+
+
+def test_ports_picked_together_are_different_and_free() -> None:
+    """Servers started together get a port each: a port let go is not handed out twice."""
+    import socket
+
+    from mmkg.remote import free_ports
+
+    ports = free_ports(64)
+    assert len(set(ports)) == 64
+    for port in ports[:8]:  # nothing holds them: each can be bound
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", port))

@@ -163,7 +163,7 @@ FLOOR_SERVER = "from mmkg.server import http_server; http_server('mmkg.pathbench
 
 def measure_served(store_path: Path, nt: Path, binds: dict[str, str], runs: int, work: Path) -> dict[str, Any]:
     from mmkg.bench import _queries
-    from mmkg.remote import free_port, wait_for
+    from mmkg.remote import free_ports, wait_for
 
     build = work / "serve-build"
     run = build / "runs" / "r"
@@ -181,12 +181,12 @@ def measure_served(store_path: Path, nt: Path, binds: dict[str, str], runs: int,
         shutil.rmtree(ox_dir)
     exe = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     subprocess.run([exe, "load", "--location", str(ox_dir), "--file", str(nt)], check=True, capture_output=True)
-    p1, p2 = free_port(), free_port()
+    p1, p2, p3 = free_ports(3)  # mmkg, Oxigraph's server, and the floor
     code = ("from pathlib import Path; from mmkg.server import ServerConfig, serve; "
             f"serve(ServerConfig(run_dir=Path({str(run)!r}), port={p1}, workers=2, timeout=120, max_rows=10**9, "
             "max_response_bytes=2**31, cache_bytes=0))")
     mine = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    p3 = free_port()  # the floor: the same HTTP server, answering a fixed body without any work
+    # the floor: the same HTTP server, answering a fixed body without any work
     floor = subprocess.Popen([sys.executable, "-c", FLOOR_SERVER.format(port=p3)], stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     theirs = subprocess.Popen([exe, "serve-read-only", "--location", str(ox_dir), "--bind", f"127.0.0.1:{p2}"],

@@ -148,9 +148,21 @@ def retry_after(header: str | None, default: float) -> float:
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now (for a server started next)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` different TCP ports on 127.0.0.1 that nothing listens on now, for servers started
+    together: each is held while the next is picked, since a port just let go may be handed out
+    again, and two servers on one port answer each other's requests."""
+    held = [socket.socket() for _ in range(count)]
+    try:
+        for s in held:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in held]
+    finally:
+        for s in held:
+            s.close()
 
 
 def wait_for(url: str, *, proc: object = None, seconds: float = 60.0) -> None:
