@@ -41,7 +41,8 @@ def mini_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def build_mini_with(factory: pytest.TempPathFactory, name: str, *extra: Path, reason: bool = True) -> tuple[Path, BuildReport]:
+def build_mini_with(factory: pytest.TempPathFactory, name: str, *extra: Path, reason: bool = True,
+                    validate: bool = True) -> tuple[Path, BuildReport]:
     """The fixture graph plus ``extra`` Turtle files, built into a fresh folder: (folder, report)."""
     from mmkg.builder import build
 
@@ -50,7 +51,7 @@ def build_mini_with(factory: pytest.TempPathFactory, name: str, *extra: Path, re
     for path in extra:
         shutil.copy(path, graph / path.name)
     out = factory.mktemp(f"{name}-build")
-    return out, build(graph=graph, out=out, reason=reason, progress=None)
+    return out, build(graph=graph, out=out, reason=reason, validate=validate, progress=None)
 
 
 @pytest.fixture(scope="session")

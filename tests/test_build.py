@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import build_mini_with
 from mmkg.builder import build, open_built, stale_reason
 from mmkg.errors import InputError
 from mmkg.store import Store, Table
@@ -45,16 +46,16 @@ def test_reasoner_infers_classes_never_asserted(mini_build: Path) -> None:
 
 
 @pytest.mark.java
-def test_a_class_the_reasoner_concludes_brings_its_superclasses(tmp_path: Path) -> None:
+def test_a_class_the_reasoner_concludes_brings_its_superclasses(tmp_path: Path,
+                                                                tmp_path_factory: pytest.TempPathFactory) -> None:
     """The reasoner's types are closed over the class hierarchy by the same update as the graph's
     own: delta is a VisionLanguageModel only by reasoning, so it is of that class's superclass only
     through the closure of the reasoner's answer."""
-    graph, out = tmp_path / "graph", tmp_path / "out"
-    shutil.copytree(MINI, graph)
-    (graph / "hierarchy.ttl").write_text(
+    hierarchy = tmp_path / "hierarchy.ttl"
+    hierarchy.write_text(
         "<https://w3id.org/mmkg/ontology#VisionLanguageModel> "
         "<http://www.w3.org/2000/01/rdf-schema#subClassOf> <https://example.org/SeeingModel> .\n")
-    build(graph=graph, out=out, validate=False, progress=None)
+    out, _ = build_mini_with(tmp_path_factory, "hierarchy", hierarchy, validate=False)
     store = Store.open((out / "current" / "store").resolve())
     assert _ask(store, "ASK { model:delta a <https://example.org/SeeingModel> }")
     assert not _ask(store, "ASK { model:textenc a <https://example.org/SeeingModel> }")
@@ -63,11 +64,9 @@ def test_a_class_the_reasoner_concludes_brings_its_superclasses(tmp_path: Path) 
 
 
 @pytest.mark.java
-def test_inconsistent_fixture_is_reported(tmp_path: Path) -> None:
-    graph = tmp_path / "graph"
-    shutil.copytree(MINI, graph)
-    shutil.copy(Path(__file__).parent / "fixtures" / "inconsistent.ttl", graph / "inconsistent.ttl")
-    report = build(graph=graph, out=tmp_path / "out", validate=False, progress=None)
+def test_inconsistent_fixture_is_reported(tmp_path_factory: pytest.TempPathFactory) -> None:
+    _, report = build_mini_with(tmp_path_factory, "inconsistent", Path(__file__).parent / "fixtures" / "inconsistent.ttl",
+                                validate=False)
     assert report.consistent is False
     assert not report.ok
 
@@ -80,17 +79,17 @@ def test_derivation_skips_deprecated_claims(mini_build: Path) -> None:
     assert _ask(store, "ASK { model:delta mmkg:buildsOn model:gamma . model:delta prov:wasDerivedFrom model:beta }")
 
 
-def test_a_preferred_claim_outranks_normal_ones_for_its_property_only(tmp_path: Path) -> None:
-    graph, out = tmp_path / "graph", tmp_path / "out"
-    shutil.copytree(MINI, graph)
-    (graph / "ranked.ttl").write_text(
+def test_a_preferred_claim_outranks_normal_ones_for_its_property_only(tmp_path: Path,
+                                                                     tmp_path_factory: pytest.TempPathFactory) -> None:
+    ranked = tmp_path / "ranked.ttl"
+    ranked.write_text(
         "@prefix dct: <http://purl.org/dc/terms/> .\n"
         "@prefix mmkg: <https://w3id.org/mmkg/ontology#> .\n"
         "@prefix model: <https://w3id.org/mmkg/id/model/> .\n"
         "@prefix paper: <https://w3id.org/mmkg/id/paper/> .\n"
         "model:gamma mmkg:evidence [ dct:source paper:arxiv-0000-00003 ; mmkg:locator \"Sec 9\" ;\n"
         "    mmkg:rank mmkg:PreferredRank ; mmkg:year 2019 ] .\n")
-    build(graph=graph, out=out, reason=False, validate=False, progress=None)
+    out, _ = build_mini_with(tmp_path_factory, "ranked", ranked, reason=False, validate=False)
     store = Store.open((out / "current" / "store").resolve())
     years = store.query("SELECT ?y WHERE { model:gamma mmkg:year ?y }")
     assert isinstance(years, Table)
