@@ -106,40 +106,42 @@ def measure_embedded(store_path: Path, nt: Path, binds: dict[str, str], runs: in
         gc.collect()
         gc.freeze()
     out: dict[str, Any] = {}
-    for name, text in _queries().items():
-        subs = {k: ox.NamedNode(v) for k, v in binds.items() if f"?{k}" in text}
-        inline = inject_values(text, subs) if subs else text
+    try:
+        for name, text in _queries().items():
+            subs = {k: ox.NamedNode(v) for k, v in binds.items() if f"?{k}" in text}
+            inline = inject_values(text, subs) if subs else text
 
-        def run_mine(text: str = text, subs: dict = subs) -> None:
-            mine.query(text, subs)
+            def run_mine(text: str = text, subs: dict = subs) -> None:
+                mine.query(text, subs)
 
-        def run_bare(text: str = inline) -> None:  # the same text the mmkg path runs
-            res = bare.query(text)
-            if not isinstance(res, ox.QueryBoolean):
-                for row in res:
-                    for term in row:
-                        if term is not None:
-                            term.value  # noqa: B018 - read every value, as mmkg does
+            def run_bare(text: str = inline) -> None:  # the same text the mmkg path runs
+                res = bare.query(text)
+                if not isinstance(res, ox.QueryBoolean):
+                    for row in res:
+                        for term in row:
+                            if term is not None:
+                                term.value  # noqa: B018 - read every value, as mmkg does
 
-        fns: list[Callable[[], object]] = [run_mine, run_bare]
+            fns: list[Callable[[], object]] = [run_mine, run_bare]
+            if graph is not None:
+                from rdflib import URIRef
+
+                init = {k: URIRef(v) for k, v in binds.items() if f"?{k}" in text}
+
+                def run_rdflib(text: str = text, init: dict = init) -> None:
+                    for row in graph.query(text, initBindings=init):
+                        for term in row if isinstance(row, tuple) else (row,):
+                            str(term)
+
+                fns.append(run_rdflib)
+            times = interleaved(fns, runs)
+            out[name] = {"mmkg": times[0], "pyoxigraph": times[1], "rdflib": times[2] if graph is not None else None}
+            if name == "lineage":
+                res = bare.query(inline)
+                out[name]["rows"] = 0 if isinstance(res, ox.QueryBoolean) else sum(1 for _ in res)
+    finally:
         if graph is not None:
-            from rdflib import URIRef
-
-            init = {k: URIRef(v) for k, v in binds.items() if f"?{k}" in text}
-
-            def run_rdflib(text: str = text, init: dict = init) -> None:
-                for row in graph.query(text, initBindings=init):
-                    for term in row if isinstance(row, tuple) else (row,):
-                        str(term)
-
-            fns.append(run_rdflib)
-        times = interleaved(fns, runs)
-        out[name] = {"mmkg": times[0], "pyoxigraph": times[1], "rdflib": times[2] if graph is not None else None}
-        if name == "lineage":
-            res = bare.query(inline)
-            out[name]["rows"] = 0 if isinstance(res, ox.QueryBoolean) else sum(1 for _ in res)
-    if graph is not None:
-        gc.unfreeze()
+            gc.unfreeze()
     return out
 
 
