@@ -8,7 +8,7 @@ import pytest
 
 from mmkg.builder import assemble
 from mmkg.resources import shapes_file, source_files
-from mmkg.shacl import UnsupportedShape, compile_file
+from mmkg.shacl import UnsupportedShape, compile_file, compile_store
 from mmkg.store import Store, to_rdflib
 from mmkg.validate import run_shapes, run_shapes_pyshacl
 
@@ -34,12 +34,13 @@ def test_engines_agree_on_invalid_fixture(fixture: Path, tmp_path: Path) -> None
     compiled = run_shapes(store)
     assert compiled, "the fixture breaks at least one shape"
     assert compiled == run_shapes_pyshacl(to_rdflib(store.triples()))
+    assert run_shapes(store, closed=True) == compiled  # the build's store states every superclass
 
 
 def test_engines_agree_on_the_real_graph_and_the_valid_fixture() -> None:
     for graph in (None, FIXTURES / "mini"):
         store = _store(graph) if graph else _store_of_real_graph()
-        assert run_shapes(store) == run_shapes_pyshacl(to_rdflib(store.triples())) == []
+        assert run_shapes(store) == run_shapes(store, closed=True) == run_shapes_pyshacl(to_rdflib(store.triples())) == []
 
 
 def _store_of_real_graph() -> Store:
@@ -71,3 +72,28 @@ def test_a_shape_the_compiler_does_not_translate_is_validated_by_pyshacl(tmp_pat
     store = _store(_with(tmp_path, FIXTURES / "invalid" / "shape-every-constraint.ttl"))
     found = run_shapes(store, shapes)
     assert [v.focus for v in found] == ["model:orphan-variant"], [v.line() for v in found]
+
+
+def test_class_membership_is_read_through_subclasses_unless_the_store_is_closed() -> None:
+    """Only a store that states every superclass may be validated as closed: on one that does
+    not, the plain type lookup would miss a member of a subclass."""
+    shapes = Store.memory()
+    shapes.load(SUBCLASS_SHAPES.encode(), fmt="ttl")
+    compiled = compile_store(shapes.engine)
+    data = Store.memory()
+    data.load(SUBCLASS_DATA.encode(), fmt="ttl")
+    assert [r.focus for r in compiled.run(data.engine)] == ["http://example.org/m"]
+    assert compiled.run(data.engine, closed=True) == []
+
+
+SUBCLASS_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:targetClass ex:Model ; sh:property [ sh:path ex:year ; sh:minCount 1 ] .
+"""
+SUBCLASS_DATA = """
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <http://example.org/> .
+ex:Variant rdfs:subClassOf ex:Model .
+ex:m a ex:Variant .
+"""

@@ -5,7 +5,15 @@ from rdflib.compare import isomorphic
 
 from mmkg.errors import InputError
 from mmkg.resources import source_files
-from mmkg.turtle import canonical, canonical_file, check_syntax, parse_file, parse_text
+from mmkg.turtle import (
+    KnownCanonical,
+    canonical,
+    canonical_file,
+    check_syntax,
+    non_canonical,
+    parse_file,
+    parse_text,
+)
 
 
 def test_canonical_is_isomorphic_and_stable(tmp_path: Path) -> None:
@@ -61,3 +69,29 @@ def test_a_shared_blank_node_is_refused_in_files_and_labelled_in_answers(tmp_pat
     again.write_text(out)
     assert isomorphic(parse_file(again), parse_text(text))
     assert canonical(parse_file(again), p, label_shared=True) == out
+
+
+def test_remembered_canonical_texts_are_not_parsed_again_and_an_edit_is_seen(tmp_path: Path) -> None:
+    memo = tmp_path / "cache" / "canonical.txt"
+    path = tmp_path / "mini.ttl"
+    path.write_text(canonical_file(Path(__file__).parent / "fixtures" / "mini" / "mini.ttl"))
+    assert non_canonical([path], KnownCanonical(memo)) == []
+    assert len(memo.read_text().split()) == 1  # remembered, atomically written, no stray file
+    assert sorted(p.name for p in memo.parent.iterdir()) == ["canonical.txt"]
+    path.write_text(path.read_text() + "\n")  # an edit: a different text, not remembered
+    assert non_canonical([path], KnownCanonical(memo)) == [path]
+    # a remembered text is trusted without parsing: remember a broken one, and no parser sees it
+    path.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b \"open .\n")
+    with pytest.raises(InputError):
+        non_canonical([path], KnownCanonical(memo))
+    known = KnownCanonical(memo)
+    known.add(path.read_text())
+    assert non_canonical([path], known) == []
+
+
+def test_a_damaged_memory_of_canonical_texts_is_ignored(tmp_path: Path) -> None:
+    memo = tmp_path / "canonical.txt"
+    memo.write_bytes(b"\xff\xfe not digests")
+    path = tmp_path / "x.ttl"
+    path.write_text("@prefix ex: <http://example.org/> . ex:b ex:p ex:c . ex:a ex:p ex:c .")
+    assert non_canonical([path], KnownCanonical(memo)) == [path]

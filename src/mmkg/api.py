@@ -344,13 +344,13 @@ class CheckReport:
 def check(*, graph: Path | None = None, reason: bool = False, canonical: bool = True) -> CheckReport:
     """Validate the graph files (integrity rules, shapes, canonical form; optionally reasoning)."""
     from mmkg.builder import assemble
-    from mmkg.turtle import non_canonical
+    from mmkg.turtle import known_canonical, non_canonical
 
     files = source_files(graph)
     _, report = assemble(files, reason=reason, validate=True, progress=None)
     violations = list(report.violations)
     if canonical:
-        for path in non_canonical(files[1:]):
+        for path in non_canonical(files[1:], known_canonical()):
             violations.append(Violation("canonical-form", str(path), "not in canonical form; run 'mmkg fmt'"))
     if report.consistent is False:
         violations.append(Violation("reasoner", "ontology", f"inconsistent: {report.inconsistency}"))

@@ -215,6 +215,88 @@ def canonical_file(path: Path) -> str:
     return canonical(graph, prefixes)
 
 
-def non_canonical(paths: Iterable[Path]) -> list[Path]:
+class KnownCanonical:
+    """Digests of texts this writer already found canonical, kept in a file between runs, so
+    that a check or a format of an unchanged file does not parse it again. A digest covers the
+    text and the writer (this module, the prefixes and the parser's version): any change to
+    either makes every text unknown again, so a remembered answer is never a stale one."""
+
+    LIMIT = 20_000  # digests kept (the newest): a few graphs' worth of files
+
+    def __init__(self, path: Path | None) -> None:
+        import hashlib
+
+        import rdflib
+
+        from mmkg import namespaces
+
+        self.path = path
+        writer = hashlib.sha256(rdflib.__version__.encode())
+        for source in (Path(__file__), Path(namespaces.__file__)):
+            writer.update(source.read_bytes())
+        self._writer = writer.digest()
+        self._seen: dict[str, None] = {}
+        if path is not None:
+            try:
+                self._seen = dict.fromkeys(path.read_text(encoding="ascii").split())
+            except (OSError, ValueError):
+                pass  # none remembered yet, or an unreadable file: every text is parsed
+        self._added = False
+
+    def _digest(self, text: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(self._writer + text.encode("utf-8")).hexdigest()
+
+    def __contains__(self, text: str) -> bool:
+        return self._digest(text) in self._seen
+
+    def add(self, text: str) -> None:
+        key = self._digest(text)
+        if key not in self._seen:
+            self._seen[key] = None
+            self._added = True
+
+    def save(self) -> None:
+        """Write the digests back (atomically); a folder that cannot be written keeps nothing."""
+        if self.path is None or not self._added:
+            return
+        from mmkg.atomic import write_text
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_text(self.path, "\n".join(list(self._seen)[-self.LIMIT:]) + "\n")
+        except OSError:
+            pass
+
+
+def canonical_text(path: Path, known: KnownCanonical | None = None) -> tuple[str, str]:
+    """The text of ``path`` and its canonical text (the same object when it is canonical)."""
+    text = path.read_text(encoding="utf-8")
+    if known is not None and text in known:
+        return text, text
+    wanted = canonical_file(path)
+    if wanted == text:
+        if known is not None:
+            known.add(text)
+        return text, text
+    return text, wanted
+
+
+def non_canonical(paths: Iterable[Path], known: KnownCanonical | None = None) -> list[Path]:
     """The files whose text differs from their canonical form."""
-    return [p for p in paths if p.read_text(encoding="utf-8") != canonical_file(p)]
+    out = []
+    for path in paths:
+        text, wanted = canonical_text(path, known)
+        if wanted != text:
+            out.append(path)
+    if known is not None:
+        known.save()
+    return out
+
+
+def known_canonical() -> KnownCanonical:
+    """The digests remembered in the build folder's cache (``build/cache/canonical.txt``)."""
+    from mmkg.resources import build_dir
+
+    return KnownCanonical(build_dir() / "cache" / "canonical.txt")

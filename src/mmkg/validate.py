@@ -37,8 +37,9 @@ def run_rules(store: Store, rules: list[Path] | None = None) -> list[Violation]:
     return sorted(set(out))
 
 
-def run_shapes(store: Store, shapes: Path | None = None) -> list[Violation]:
-    """Validate the store against the SHACL shapes, compiled to SPARQL (mmkg.shacl).
+def run_shapes(store: Store, shapes: Path | None = None, *, closed: bool = False) -> list[Violation]:
+    """Validate the store against the SHACL shapes, compiled to SPARQL (mmkg.shacl). ``closed``:
+    the store states every superclass of each type (the build's store after ``derive-supers``).
 
     A shapes file using SHACL the compiler does not translate is validated with pySHACL
     instead, so no shape is ever skipped."""
@@ -49,7 +50,7 @@ def run_shapes(store: Store, shapes: Path | None = None) -> list[Violation]:
         compiled = compile_file(path)
     except UnsupportedShape:
         return run_shapes_pyshacl(to_rdflib(store.triples()), path)
-    results = compiled.run(store.engine)
+    results = compiled.run(store.engine, closed=closed)
     owners = _owners(store, {r.focus for r in results if r.blank})
     return sorted({Violation("shape", owners.get(r.focus) or shorten(r.focus), f"{r.message} ({shorten(r.path)})") for r in results})
 

@@ -95,19 +95,24 @@ def cmd_reason(args: argparse.Namespace) -> int:
 def cmd_fmt(args: argparse.Namespace) -> int:
     from mmkg.atomic import write_text
     from mmkg.resources import source_files
-    from mmkg.turtle import canonical_file
+    from mmkg.turtle import canonical_text, known_canonical
 
     paths = [Path(p) for p in args.files] or source_files()
+    known = known_canonical()
     changed = 0
-    for path in paths:
-        text = canonical_file(path)
-        if path.read_text(encoding="utf-8") != text:
-            changed += 1
-            if args.check:
-                print(f"{path}: not canonical")
-            else:
-                write_text(path, text)
-                print(f"formatted {path}")
+    try:
+        for path in paths:
+            text, wanted = canonical_text(path, known)
+            if wanted != text:
+                changed += 1
+                if args.check:
+                    print(f"{path}: not canonical")
+                else:
+                    write_text(path, wanted)
+                    known.add(wanted)
+                    print(f"formatted {path}")
+    finally:
+        known.save()
     if args.check and changed:
         return EXIT_VIOLATIONS
     return EXIT_OK
