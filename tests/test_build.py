@@ -7,7 +7,7 @@ import pytest
 
 from conftest import build_mini_with
 from mmkg.builder import build, open_built, stale_reason
-from mmkg.errors import InputError
+from mmkg.errors import EnvironmentProblem, InputError
 from mmkg.store import Store, Table
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
@@ -110,6 +110,26 @@ def test_broken_turtle_leaves_previous_build_intact(tmp_path: Path) -> None:
     assert "broken.ttl:2:" in str(err.value)
     assert (out / "current").resolve() == before == first.run_dir
     assert Store.open(before / "store").query("ASK { model:alpha a mmkg:MultiModalModel }") is True
+
+
+@pytest.mark.java
+def test_a_reasoner_that_fails_midway_leaves_the_previous_build_and_no_staging(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The on-disk store is loaded beside the validation and waits for the reasoner's types: when
+    the reasoner fails instead, that loader stops too and the half-made run is removed."""
+    out = tmp_path / "out"
+    first = build(graph=MINI, out=out, reason=False, progress=None)
+    broken = tmp_path / "bin"
+    broken.mkdir()
+    java = broken / "java"  # a Java runtime that dies as it starts
+    java.write_text("#!/bin/sh\necho 'Error: could not create the Java Virtual Machine.' >&2\nexit 1\n")
+    java.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{broken}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(EnvironmentProblem, match="reasoner failed"):
+        build(graph=MINI, out=out, progress=None)
+    assert (out / "current").resolve() == first.run_dir
+    assert not list((out / "runs").glob(".staging-*"))
+    assert Store.open(first.run_dir / "store").query("ASK { model:alpha a mmkg:MultiModalModel }") is True
 
 
 def test_stale_build_is_detected_and_rebuilt(tmp_path: Path) -> None:

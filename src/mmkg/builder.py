@@ -234,29 +234,36 @@ def build(
         run = out / "runs" / f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{os.getpid()}"
         staging = out / "runs" / f".staging-{run.name}"
         staging.mkdir(parents=True)
-        from concurrent.futures import ThreadPoolExecutor, wait
+        from concurrent.futures import Future, ThreadPoolExecutor, wait
 
         early: dict[str, Any] = {}
         pool = ThreadPoolExecutor(max_workers=3)  # the on-disk store, then the counts and the name index
+        concluded: Future[list[ox.Triple]] = Future()  # the reasoner's types, once known
 
         def to_disk(plain: Store) -> None:
             """While the graph is validated and the reasoner works: the plain graph as N-Triples, and
             the on-disk store loaded from them in a thread (the engine's loader runs outside the
-            interpreter's lock, beside the validation)."""
+            interpreter's lock, beside the validation). The same thread then adds the reasoner's
+            types and compacts the store, while the build writes its files."""
             nt = early["nt"] = plain.dump("nt")
 
-            def load() -> tuple[Store, float]:
+            def load() -> float:
                 begun = time.perf_counter()
                 disk = Store.create(staging / "store")
                 disk.load(nt)
-                return disk, round(time.perf_counter() - begun, 3)
+                loaded = round(time.perf_counter() - begun, 3)
+                disk.add(concluded.result())
+                disk.flush()
+                disk.optimize()  # compacted once here, so every later read is of a compact store
+                return loaded
 
             early["disk"] = pool.submit(load)
 
         try:
             store, report = assemble(files, reason=reason, validate=validate, progress=progress,
                                      reasoning_cache=out / "cache" / "reasoning", meanwhile=to_disk)
-        except BaseException:
+        except BaseException as err:
+            concluded.set_exception(err)  # a loader still waiting for the reasoner stops
             if "disk" in early:
                 early["disk"].cancel()
                 wait([early["disk"]])
@@ -264,6 +271,7 @@ def build(
             early.clear()
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        concluded.set_result(report.added)
         from mmkg.names import NameIndex
 
         with _step("write", report.timings, progress), pool:
@@ -272,11 +280,7 @@ def build(
             added = "".join(f"{tr} .\n" for tr in report.added).encode()  # the reasoner's types, after the plain graph
             (staging / "mmkg.nt").write_bytes(early.pop("nt") + added)
             (staging / "mmkg.ttl").write_bytes(store.dump("ttl"))
-            disk, report.timings["store"] = early.pop("disk").result()
-            disk.add(report.added)
-            disk.flush()
-            disk.optimize()  # compacted once here, so every later read is of a compact store
-            del disk
+            report.timings["store"] = early.pop("disk").result()
             report.timings["total"] = round(time.perf_counter() - started, 3)
             (staging / "report.json").write_text(json.dumps(report.to_json(), indent=2, sort_keys=True))
             manifest = {
