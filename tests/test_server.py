@@ -229,3 +229,24 @@ def test_answer_cache_evicts_least_recently_used() -> None:
     assert cache.get("i") is not None
     cache.put("huge", Answer(200, "text/plain", b"x" * 500))  # more than an eighth of the budget: never kept
     assert cache.get("huge") is None
+
+
+def test_answer_cache_keeps_successes_only_and_keys_nothing_without_room() -> None:
+    from mmkg.server import AnswerCache
+    from mmkg.workers import Answer
+
+    computed: list[int] = []
+
+    def compute(status: int) -> Answer:
+        computed.append(status)
+        return Answer(status, "text/plain", b"body")
+
+    cache = AnswerCache(limit=800)
+    for _ in range(2):
+        assert cache.answer({"q": "ok"}, lambda: compute(200)).status == 200
+        assert cache.answer({"q": "late"}, lambda: compute(503)).status == 503
+    assert computed == [200, 503, 503]  # the success was kept, the timeout asked again
+    off = AnswerCache(limit=0)
+    for _ in range(2):
+        off.answer({"q": "ok"}, lambda: compute(200))
+    assert computed[3:] == [200, 200] and off.size == 0

@@ -4,6 +4,7 @@ application served by Granian. Queries run in worker processes with a time limit
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,19 @@ class AnswerCache:
         self.limit, self.size = limit, 0
         self._items: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
+
+    def answer(self, job: dict, compute: Callable[[], Any]) -> Any:
+        """The kept answer to ``job``, else the one ``compute`` gives, kept when it succeeded. With
+        no room (a limit of 0) every job is computed and none is keyed."""
+        if not self.limit:
+            return compute()
+        key = json.dumps(job, sort_keys=True)
+        found = self.get(key)
+        if found is None:
+            found = compute()
+            if found.status == 200:
+                self.put(key, found)
+        return found
 
     def get(self, key: str) -> Any:
         with self._lock:
@@ -286,12 +300,7 @@ class Endpoint:
         table_fmt, graph_fmt = self.formats(request)
         config = self.config
         job.update(table_format=table_fmt, graph_format=graph_fmt, cap=config.max_rows, max_bytes=config.max_response_bytes)
-        key = json.dumps(job, sort_keys=True) if self.cache.limit else ""
-        answer = self.cache.get(key) if key else None
-        if answer is None:
-            answer = self.pool.run(job)
-            if key and answer.status == 200:
-                self.cache.put(key, answer)
+        answer = self.cache.answer(job, lambda: self.pool.run(job))
         return Reply(answer.status, answer.body, answer.content_type)
 
     def service_description(self, request: Request) -> Reply:
