@@ -165,14 +165,13 @@ def _child(ontology: str, work: str) -> None:
     begun = time.perf_counter()
     die_with_parent()
     import owlready2  # noqa: F401 - loaded while the parent is still busy
-    from rdflib import Graph
 
     folder = Path(work)
-    hermit = HermiT(Graph().parse(ontology, format="turtle"))
+    hermit = HermiT(Path(ontology))
     if sys.stdin.buffer.readline().strip() != b"go":
         return  # stopped unused: the parent had the answer already
     try:
-        result = hermit.reason(Graph().parse(folder / "individuals.nt", format="nt"))
+        result = hermit.reason((folder / "individuals.nt").read_bytes())
     except EnvironmentProblem as err:
         print(err, file=sys.stderr)
         sys.exit(3)
@@ -216,44 +215,52 @@ def _hermit_version() -> str:
         return "?"
 
 
-def reason(ontology: Any, individuals: Any) -> Reasoning:
-    """Run HermiT over rdflib graphs ``ontology`` + ``individuals``; report inferred types."""
+def reason(ontology: Path, individuals: bytes) -> Reasoning:
+    """Run HermiT over the ontology file ``ontology`` (Turtle) and ``individuals`` (N-Triples);
+    report inferred types."""
     return HermiT(ontology).reason(individuals)
 
 
-class HermiT:
-    """HermiT through owlready2, readied for one ontology (an rdflib graph): the ontology is
-    written as N-Triples once, before the individuals are known, so a run only appends them."""
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
-    def __init__(self, ontology: Any) -> None:
+
+class HermiT:
+    """HermiT through owlready2, readied for one ontology (a Turtle file): the ontology is
+    written as N-Triples once, before the individuals are known, so a run only appends them.
+    Both are read with the store's own parser; nothing here builds a Python object per triple."""
+
+    def __init__(self, ontology: Path) -> None:
         if not java_available():
             reason_needs_java()
-        from rdflib.namespace import OWL, RDF
+        import pyoxigraph as ox
 
-        self.classes = set(ontology.subjects(RDF.type, OWL.Class))
-        self.text = ontology.serialize(format="nt", encoding="utf-8")
+        graph = ox.Store()
+        graph.bulk_load(path=str(ontology), format=ox.RdfFormat.TURTLE, base_iri=ontology.resolve().as_uri())
+        self.classes = _classes(graph)
+        self.text = graph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
 
-    def reason(self, individuals: Any) -> Reasoning:
-        """The types HermiT concludes for every named individual of the ontology and ``individuals``
-        (an rdflib graph), or that the two are inconsistent."""
+    def reason(self, individuals: bytes) -> Reasoning:
+        """The types HermiT concludes for every named individual of the ontology and
+        ``individuals`` (N-Triples), or that the two are inconsistent."""
         import owlready2
-        from rdflib import URIRef
-        from rdflib.namespace import OWL, RDF
+        import pyoxigraph as ox
 
-        names: set[URIRef] = set()
-        for s, p, o in individuals:
-            if p == RDF.type and isinstance(s, URIRef):
-                names.add(s)
-            elif isinstance(o, URIRef) and p != RDF.type:
-                names.add(o)
-        declared = self.classes | set(individuals.subjects(RDF.type, OWL.Class))
+        graph = ox.Store()
+        graph.bulk_load(individuals, format=ox.RdfFormat.N_TRIPLES)
+        names: set[str] = set()
+        for q in graph:
+            if isinstance(q.subject, ox.NamedNode) and q.predicate.value == RDF_TYPE:
+                names.add(q.subject.value)
+            elif isinstance(q.object, ox.NamedNode) and q.predicate.value != RDF_TYPE:
+                names.add(q.object.value)
+        declared = self.classes | _classes(graph)
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="mmkg-reason-") as tmp:
             path = Path(tmp) / "input.nt"  # N-Triples: the fastest form to write and for owlready2 to read
             with open(path, "wb") as out:
                 out.write(self.text)
-                out.write(individuals.serialize(format="nt", encoding="utf-8"))
-                out.writelines(f"<{n}> <{RDF.type}> <{OWL.NamedIndividual}> .\n".encode()
+                out.write(individuals if individuals.endswith(b"\n") or not individuals else individuals + b"\n")
+                out.writelines(f"<{n}> <{RDF_TYPE}> <{OWL_NS}NamedIndividual> .\n".encode()
                                for n in sorted(names - declared))
             world = owlready2.World()
             onto = world.get_ontology(path.as_uri()).load()
@@ -270,6 +277,14 @@ class HermiT:
             inferred = _named_types(world)
             del onto
         return Reasoning(True, inferred, time.perf_counter() - started, len(names))
+
+
+def _classes(graph: Any) -> set[str]:
+    """The IRIs typed owl:Class in a pyoxigraph store."""
+    import pyoxigraph as ox
+
+    kind, klass = ox.NamedNode(RDF_TYPE), ox.NamedNode(f"{OWL_NS}Class")
+    return {q.subject.value for q in graph.quads_for_pattern(None, kind, klass) if isinstance(q.subject, ox.NamedNode)}
 
 
 def _named_types(world: Any) -> dict[str, set[str]]:
