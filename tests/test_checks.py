@@ -77,3 +77,18 @@ def test_collection_page_sources_only_its_owners_ids(collection: str, fires: boo
                       .replace('mmkg:locator "model card" ;\n', 'mmkg:locator "model card"\n'))
     found = [v for v in _violations(tmp_path, listed) if v.rule == "identifier-source-mismatch"]
     assert bool(found) == fires, [v.line() for v in found]
+
+
+def test_a_rule_about_the_graph_as_written_runs_before_derivation() -> None:
+    """unsourced-fact asks about the files' own triples: on the derived graph every plain fact
+    the build made from an evidence block would look unsourced, so the build runs it first."""
+    from mmkg.builder import assemble
+    from mmkg.resources import source_files
+    from mmkg.validate import reads_as_written, run_rules
+
+    rule = next(p for p in check_rules() if p.stem == "unsourced-fact")
+    assert reads_as_written(rule)
+    assert [p.stem for p in check_rules() if reads_as_written(p)] == ["unsourced-fact"]
+    derived, _ = assemble(source_files(FIXTURES / "mini"), reason=False, validate=False)
+    assert run_rules(derived, [rule]), "on the derived graph the rule would fire"
+    assert check(graph=FIXTURES / "mini", canonical=False).violations == []

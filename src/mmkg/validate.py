@@ -26,6 +26,17 @@ def check_rules() -> list[Path]:
     return sorted((queries_dir() / "checks").glob("*.rq"))
 
 
+#: the header line of a rule that reads the graph as written, before the build derives anything
+AS_WRITTEN = "# reads: the graph as written"
+
+
+def reads_as_written(rule: Path) -> bool:
+    """Whether ``rule`` asks about the files' own triples (run before derivation) rather than the
+    derived graph (run after it)."""
+    header = rule.read_text(encoding="utf-8").split("\nPREFIX", 1)[0]
+    return any(line.strip() == AS_WRITTEN for line in header.splitlines())
+
+
 def run_rules(store: Store, rules: list[Path] | None = None) -> list[Violation]:
     out: list[Violation] = []
     for rule in rules if rules is not None else check_rules():
