@@ -207,3 +207,55 @@ def test_everyday_question_queries() -> None:
     open_ = {r[0] for r in rows("built-with", ["variant"], part="cross-stream (dual encoder)", openWeights="true")}
     assert open_ == {M + "beta-large"}  # only the checkpoint says its weights are open
     assert {r[0] for r in rows("built-with", ["variant"], part="single-stream")} == {M + "alpha"}
+
+
+SECOND_BENCHMARK = """@prefix dataset: <https://w3id.org/mmkg/id/dataset/> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix metric: <https://w3id.org/mmkg/id/metric/> .
+@prefix mmkg: <https://w3id.org/mmkg/ontology#> .
+@prefix model: <https://w3id.org/mmkg/id/model/> .
+@prefix paper: <https://w3id.org/mmkg/id/paper/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix result: <https://w3id.org/mmkg/id/result/> .
+@prefix setting: <https://w3id.org/mmkg/id/setting/> .
+
+dataset:bench-r
+    a mmkg:BenchmarkDataset ;
+    mmkg:evidence [
+        dct:source paper:arxiv-2302-10035 ;
+        mmkg:locator "Sec 4.2" ;
+        mmkg:modality mmkg:image, mmkg:text ;
+        mmkg:year 2017
+    ] ;
+    rdfs:label "Bench-R" .
+
+result:beta--bench-r--vqa-accuracy--fine-tuned
+    a mmkg:EvaluationResult ;
+    mmkg:evidence [
+        dct:source paper:arxiv-0000-00002 ;
+        mmkg:benchmark dataset:bench-r ;
+        mmkg:locator "Table 3" ;
+        mmkg:metric metric:vqa-accuracy ;
+        mmkg:model model:beta ;
+        mmkg:setting setting:fine-tuned ;
+        mmkg:split "test-std" ;
+        mmkg:value 99.0
+    ] ;
+    rdfs:label "Beta on Bench-R" .
+"""
+
+
+def test_progress_on_one_benchmark_ignores_the_others(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path,
+                                                      use_build) -> None:  # type: ignore[no-untyped-def]
+    """A better score with the same split and metric on another benchmark leaves Bench-Q's running
+    best as it was (the subqueries once took the best over every benchmark)."""
+    from conftest import build_mini_with
+
+    extra = tmp_path / "bench-r.ttl"
+    extra.write_text(SECOND_BENCHMARK)
+    out, report = build_mini_with(tmp_path_factory, "two-benchmarks", extra, reason=False)
+    assert report.violations == [], [v.line() for v in report.violations]
+    use_build(out)
+    params, cols, expected = EXPECTED["progress-over-time"]
+    assert rows("progress-over-time", cols, **params) == expected
+    assert rows("progress-over-time", cols, benchmark="bench-r") == {("202001", "99", M + "beta")}
