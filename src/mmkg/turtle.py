@@ -8,12 +8,14 @@ gives the same bytes, so a diff shows only real changes.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import rdflib
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
@@ -52,8 +54,6 @@ def parse_text(text: str, *, name: str = "<text>") -> Graph:
 def _parse(path: Path, text: str) -> Graph:
     import logging
     import warnings
-
-    import rdflib
 
     graph = Graph()
     was, rdflib.NORMALIZE_LITERALS = rdflib.NORMALIZE_LITERALS, False
@@ -224,10 +224,6 @@ class KnownCanonical:
     LIMIT = 20_000  # digests kept (the newest): a few graphs' worth of files
 
     def __init__(self, path: Path | None) -> None:
-        import hashlib
-
-        import rdflib
-
         from mmkg import namespaces
 
         self.path = path
@@ -244,8 +240,6 @@ class KnownCanonical:
         self._added = False
 
     def _digest(self, text: str) -> str:
-        import hashlib
-
         return hashlib.sha256(self._writer + text.encode("utf-8")).hexdigest()
 
     def __contains__(self, text: str) -> bool:
@@ -271,15 +265,13 @@ class KnownCanonical:
 
 
 def canonical_text(path: Path, known: KnownCanonical | None = None) -> tuple[str, str]:
-    """The text of ``path`` and its canonical text (the same object when it is canonical)."""
+    """The text of ``path`` and its canonical text."""
     text = path.read_text(encoding="utf-8")
     if known is not None and text in known:
         return text, text
     wanted = canonical_file(path)
-    if wanted == text:
-        if known is not None:
-            known.add(text)
-        return text, text
+    if known is not None and wanted == text:
+        known.add(text)
     return text, wanted
 
 

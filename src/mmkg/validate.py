@@ -21,9 +21,12 @@ class Violation:
         return f"{self.rule}: {self.focus}: {self.message}"
 
 
-def check_rules() -> list[Path]:
-    """The integrity-rule files, each a SELECT of ?focus and ?message."""
-    return sorted((queries_dir() / "checks").glob("*.rq"))
+def check_rules(*, as_written: bool | None = None) -> list[Path]:
+    """The integrity-rule files, each a SELECT of ?focus and ?message; with ``as_written``, only
+    the rules that read the graph as written (True) or only those that read the derived graph
+    (False)."""
+    rules = sorted((queries_dir() / "checks").glob("*.rq"))
+    return rules if as_written is None else [r for r in rules if reads_as_written(r) == as_written]
 
 
 #: the header line of a rule that reads the graph as written, before the build derives anything
