@@ -10,7 +10,7 @@ from mmkg.api import named_queries
 from mmkg.api import run_query as query
 from mmkg.errors import InputError, UnknownNameError
 from mmkg.formats import short
-from mmkg.store import Table
+from mmkg.store import Store, Table
 
 M, P, D = "model:", "paper:arxiv-0000-0000", "dataset:"
 
@@ -259,3 +259,22 @@ def test_progress_on_one_benchmark_ignores_the_others(tmp_path_factory: pytest.T
     params, cols, expected = EXPECTED["progress-over-time"]
     assert rows("progress-over-time", cols, **params) == expected
     assert rows("progress-over-time", cols, benchmark="bench-r") == {("202001", "99", M + "beta")}
+
+
+def test_a_paper_is_found_by_the_slug_of_a_model_it_introduced() -> None:
+    """A model's slug names its paper even when no label spells it (model:qwen-lm is "Qwen")."""
+    from mmkg.names import NameIndex
+
+    store = Store.memory()
+    store.load(b"""
+        @prefix mmkg: <https://w3id.org/mmkg/ontology#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        <https://w3id.org/mmkg/id/model/qwen-lm> a mmkg:PretrainedModel ; rdfs:label "Qwen" ;
+            mmkg:introducedIn <https://w3id.org/mmkg/id/paper/arxiv-2309-16609> .
+        <https://w3id.org/mmkg/id/paper/arxiv-2309-16609> a mmkg:Paper ; rdfs:label "Qwen Technical Report" .
+        """, fmt="ttl")
+    index = NameIndex.build(store)
+    paper = "https://w3id.org/mmkg/id/paper/arxiv-2309-16609"
+    assert index.resolve("qwen-lm", "paper") == paper
+    assert index.resolve("Qwen", "paper") == paper
+    assert index.resolve("qwen-lm", "model") == "https://w3id.org/mmkg/id/model/qwen-lm"
