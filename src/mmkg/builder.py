@@ -244,24 +244,26 @@ def build(
 
         early: dict[str, Any] = {}
         pool = ThreadPoolExecutor(max_workers=3)  # the on-disk store, then the counts and the name index
-        concluded: Future[list[ox.Triple]] = Future()  # the reasoner's types, once known
+        concluded: Future[bytes] = Future()  # the reasoner's types as N-Triples, once known
 
         def to_disk(plain: Store) -> None:
-            """While the graph is validated and the reasoner works: the plain graph as N-Triples, and
-            the on-disk store loaded from them in a thread (the engine's loader runs outside the
-            interpreter's lock, beside the validation). The same thread then adds the reasoner's
-            types and compacts the store, while the build writes its files."""
+            """The plain graph as N-Triples, while the graph is validated and the reasoner works; the
+            on-disk store is then loaded in a thread, in one bulk load of the plain graph and the
+            reasoner's types, while the build writes its files. One bulk load writes each index as
+            sorted files at the bottom of the store: it is compact as written. (Loading the plain
+            graph early and adding the types after it left a second layer that only a full
+            compaction, a second pass over the whole store, would merge; reads of the uncompacted
+            store were up to 1.5 times slower.)"""
             nt = early["nt"] = plain.dump("nt")
 
             def load() -> float:
+                added = concluded.result()
                 begun = time.perf_counter()
                 disk = Store.create(staging / "store")
-                disk.load(nt)
-                loaded = round(time.perf_counter() - begun, 3)
-                disk.add(concluded.result())
+                disk.load(nt + added)
                 disk.flush()
-                disk.optimize()  # compacted once here, so every later read is of a compact store
-                return loaded
+                disk.optimize()  # a no-op on a store written by one bulk load; kept as the guarantee
+                return round(time.perf_counter() - begun, 3)
 
             early["disk"] = pool.submit(load)
 
@@ -277,14 +279,14 @@ def build(
             early.clear()
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        concluded.set_result(report.added)
+        added = "".join(f"{tr} .\n" for tr in report.added).encode()  # what the graph did not state
+        concluded.set_result(added)
         from mmkg.names import NameIndex
 
         with _step("write", report.timings, progress), pool:
             # the counts and the name index are made while the files are written
             counting, naming = pool.submit(void_counts, store), pool.submit(NameIndex.build, store)
-            added = "".join(f"{tr} .\n" for tr in report.added).encode()  # the reasoner's types, after the plain graph
-            (staging / "mmkg.nt").write_bytes(early.pop("nt") + added)
+            (staging / "mmkg.nt").write_bytes(early.pop("nt") + added)  # the reasoner's types after the plain graph
             (staging / "mmkg.ttl").write_bytes(store.dump("ttl"))
             report.timings["store"] = early.pop("disk").result()
             report.timings["total"] = round(time.perf_counter() - started, 3)
