@@ -58,8 +58,6 @@ DIALECT: dict[str, str] = {
     "ancestors": "a + property path returns each path, not each node, and EXISTS in BIND comes back as 0/1",
     "citation-neighbourhood": "the CONSTRUCT with its parameter as inline VALUES is refused (HTTP 406)",
     "lineage-graph": "the CONSTRUCT with its parameter as inline VALUES fails (HTTP 500)",
-    "leaderboard": "EXISTS inside IF in a BIND is refused as a malformed query",
-    "results-by-size": "EXISTS inside IF in a BIND is refused as a malformed query",
     "objectives-by-family": "rdfs:subClassOf* over the ontology's class hierarchy returns no rows",
 }
 

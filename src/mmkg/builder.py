@@ -139,6 +139,7 @@ def assemble(
             # hierarchies entail from it (no triple is read into Python and handed back)
             store.update(build_query("derive-supers"))
             store.update(build_query("derive"))
+            store.update(build_query("derive-claims"))
         # Validation checks the graph as written (plus what derive states plainly), never what the
         # reasoner concludes: a misspelt value would otherwise pass, typed by a property's range. So it
         # runs before the reasoner's types are added, beside the reasoner's own process.
