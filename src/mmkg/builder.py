@@ -110,9 +110,12 @@ def assemble(
     progress: Progress | None = None,
     reasoning_cache: Path | None = None,
     meanwhile: Callable[[Store], None] | None = None,
+    types_known: Callable[[list[ox.Triple]], None] | None = None,
 ) -> tuple[Store, BuildReport]:
     """Build the full graph in memory from ``files``; nothing is written (except, given
-    ``reasoning_cache``, the reasoner's answer for its input)."""
+    ``reasoning_cache``, the reasoner's answer for its input). ``types_known`` is told the types
+    the reasoner adds as soon as they are known: before validating when its answer for this input
+    was kept, else after; at once, and empty, without the reasoner."""
     report = BuildReport(run_dir=Path())
     t = report.timings
     report.files = len(files)
@@ -143,12 +146,17 @@ def assemble(
         # Validation checks the graph as written (plus what derive states plainly), never what the
         # reasoner concludes: a misspelt value would otherwise pass, typed by a property's range. So it
         # runs before the reasoner's types are added, beside the reasoner's own process.
+        new: list[ox.Triple] | None = [] if reasoner is None else None
         if reasoner is not None:
             subset = store.query(build_query("reasoning-input"))
             assert isinstance(subset, list)
             if progress:
                 progress("  reason ...")
             reasoner.submit(subset)
+            if reasoner.answered:  # kept from a build of the same input: known before validating
+                new = _new_types(store, reasoner.result())
+        if new is not None and types_known is not None:
+            types_known(new)
         if meanwhile is not None:  # before validating: it may start work of its own beside it
             meanwhile(store)
         if validate:
@@ -166,11 +174,10 @@ def assemble(
         report.reasoning_cached = result.cached
         report.consistent = result.consistent
         report.inconsistency = result.message
-        concluded = [ox.Triple(ox.NamedNode(ind), RDF_TYPE, ox.NamedNode(c))
-                     for ind, classes in sorted(result.inferred.items()) for c in sorted(classes)
-                     if c.startswith("https://w3id.org/mmkg/ontology#")]
-        new = [tr for tr in _with_supers(store, concluded)
-               if ox.Quad(tr.subject, tr.predicate, tr.object) not in store.engine]
+        if new is None:
+            new = _new_types(store, result)
+            if types_known is not None:
+                types_known(new)
         store.add(new)
         report.inferred_types = len(new)
         report.added = new  # only what the graph did not state already
@@ -178,6 +185,16 @@ def assemble(
     report.entities = _counts(store, "entities-per-class")
     report.edges = _counts(store, "edges-per-kind")
     return store, report
+
+
+def _new_types(store: Store, result: Any) -> list[ox.Triple]:
+    """The types the reasoner's ``result`` gives the graph's individuals, with their superclasses,
+    that ``store`` does not state already."""
+    concluded = [ox.Triple(ox.NamedNode(ind), RDF_TYPE, ox.NamedNode(c))
+                 for ind, classes in sorted(result.inferred.items()) for c in sorted(classes)
+                 if c.startswith("https://w3id.org/mmkg/ontology#")]
+    return [tr for tr in _with_supers(store, concluded)
+            if ox.Quad(tr.subject, tr.predicate, tr.object) not in store.engine]
 
 
 def validate_store(store: Store) -> list[Violation]:
@@ -250,11 +267,12 @@ def build(
         def to_disk(plain: Store) -> None:
             """The plain graph as N-Triples, while the graph is validated and the reasoner works; the
             on-disk store is then loaded in a thread, in one bulk load of the plain graph and the
-            reasoner's types, while the build writes its files. One bulk load writes each index as
-            sorted files at the bottom of the store: it is compact as written. (Loading the plain
-            graph early and adding the types after it left a second layer that only a full
-            compaction, a second pass over the whole store, would merge; reads of the uncompacted
-            store were up to 1.5 times slower.)"""
+            reasoner's types, as soon as those are known (beside the validation when the reasoner's
+            answer for this input was kept, else while the build writes its files). One bulk load
+            writes each index as sorted files at the bottom of the store: it is compact as written.
+            (Loading the plain graph early and adding the types after it left a second layer that
+            only a full compaction, a second pass over the whole store, would merge; reads of the
+            uncompacted store were up to 1.5 times slower.)"""
             nt = early["nt"] = plain.dump("nt")
 
             def load() -> float:
@@ -268,11 +286,16 @@ def build(
 
             early["disk"] = pool.submit(load)
 
+        def known(types: list[ox.Triple]) -> None:
+            concluded.set_result("".join(f"{tr} .\n" for tr in types).encode())
+
         try:
             store, report = assemble(files, reason=reason, validate=validate, progress=progress,
-                                     reasoning_cache=out / "cache" / "reasoning", meanwhile=to_disk)
+                                     reasoning_cache=out / "cache" / "reasoning", meanwhile=to_disk,
+                                     types_known=known)
         except BaseException as err:
-            concluded.set_exception(err)  # a loader still waiting for the reasoner stops
+            if not concluded.done():
+                concluded.set_exception(err)  # a loader still waiting for the reasoner stops
             if "disk" in early:
                 early["disk"].cancel()
                 wait([early["disk"]])
@@ -280,14 +303,12 @@ def build(
             early.clear()
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        added = "".join(f"{tr} .\n" for tr in report.added).encode()  # what the graph did not state
-        concluded.set_result(added)
         from mmkg.names import NameIndex
 
         with _step("write", report.timings, progress), pool:
             # the counts and the name index are made while the files are written
             counting, naming = pool.submit(void_counts, store), pool.submit(NameIndex.build, store)
-            (staging / "mmkg.nt").write_bytes(early.pop("nt") + added)  # the reasoner's types after the plain graph
+            (staging / "mmkg.nt").write_bytes(early.pop("nt") + concluded.result())  # the reasoner's types last
             (staging / "mmkg.ttl").write_bytes(store.dump("ttl"))
             report.timings["store"] = early.pop("disk").result()
             report.timings["total"] = round(time.perf_counter() - started, 3)

@@ -124,6 +124,11 @@ class Reasoner:
         except BrokenPipeError:
             pass  # the child ended early; result() reports why
 
+    @property
+    def answered(self) -> bool:
+        """Whether the answer is known already (kept from a run on the same input)."""
+        return self._answer is not None
+
     def result(self) -> Reasoning:
         if self._answer is not None:
             return self._answer
