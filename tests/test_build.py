@@ -187,6 +187,25 @@ def test_reasoner_answer_is_reused_only_for_the_same_input(tmp_path: Path) -> No
 
 
 @pytest.mark.java
+def test_the_store_holds_the_reasoners_types_whether_it_ran_or_its_answer_was_kept(tmp_path: Path) -> None:
+    """The on-disk store is loaded two ways: the plain graph first and the reasoner's types added
+    once it answers, or both in one load when its answer for the same input was kept."""
+
+    def contents(run: Path) -> tuple[int, set[str]]:
+        store = Store.open(run / "store")
+        named = {str(q) for q in store.engine if not any(type(t).__name__ == "BlankNode" for t in q)}
+        return len(store), named
+
+    out = tmp_path / "out"
+    ran = build(graph=MINI, out=out, validate=False, progress=None)
+    kept = build(graph=MINI, out=out, validate=False, progress=None)
+    assert not ran.reasoning_cached and kept.reasoning_cached and ran.inferred_types > 0
+    assert contents(ran.run_dir) == contents(kept.run_dir)
+    for run in (ran.run_dir, kept.run_dir):  # a type only the reasoner concludes
+        assert _ask(Store.open(run / "store"), "ASK { model:delta a mmkg:VisionLanguageModel }")
+
+
+@pytest.mark.java
 def test_a_misspelt_value_is_reported_even_though_the_reasoner_could_type_it(tmp_path: Path) -> None:
     """HermiT types mmkg:imagee as a Modality from the property's range; validation checks the
     graph as written, so the typo is still an undeclared reference and a model with one modality."""
