@@ -50,7 +50,6 @@ class BuildReport:
     inferred_types: int = 0
     reasoning_cached: bool = False
     timings: dict[str, float] = field(default_factory=dict)
-    added: list = field(default_factory=list, repr=False)  # the reasoner's triples (not in report.json)
 
     @property
     def ok(self) -> bool:
@@ -180,7 +179,6 @@ def assemble(
                 types_known(new)
         store.add(new)
         report.inferred_types = len(new)
-        report.added = new  # only what the graph did not state already
     report.triples = len(store)
     report.entities = _counts(store, "entities-per-class")
     report.edges = _counts(store, "edges-per-kind")
