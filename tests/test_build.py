@@ -242,3 +242,73 @@ def test_reasoning_once_per_alike_group_gives_every_individual_its_own_answer() 
     each = reason(files[0], "".join(f"{t} .\n" for t in subset).encode())
     assert answer.consistent and each.consistent
     assert answer.inferred == each.inferred
+
+
+#: the facts the reasoner is given, read from the derived graph: what its input, read from the
+#: graph as written so that it can start before anything is derived, must equal
+_REASONED_FACTS_DERIVED = """
+PREFIX mmkg: <https://w3id.org/mmkg/ontology#>
+CONSTRUCT { ?m a ?mt . ?m ?p ?v . ?v a ?vt . }
+WHERE {
+  { ?m a mmkg:MultiModalModel } UNION { ?m a mmkg:UniModalModel } UNION { ?m a mmkg:PretrainedModel }
+  ?m a ?mt . FILTER (STRSTARTS(STR(?mt), "https://w3id.org/mmkg/ontology#"))
+  OPTIONAL {
+    ?m ?p ?v .
+    VALUES ?p { mmkg:modality mmkg:objective mmkg:fusionStyle mmkg:knowledgeKind }
+    OPTIONAL { ?v a ?vt . FILTER (STRSTARTS(STR(?vt), "https://w3id.org/mmkg/ontology#")) }
+  }
+}
+"""
+
+_RANKED = """
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix mmkg: <https://w3id.org/mmkg/ontology#> .
+@prefix model: <https://w3id.org/mmkg/id/model/> .
+@prefix objective: <https://w3id.org/mmkg/id/objective/> .
+@prefix paper: <https://w3id.org/mmkg/id/paper/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+
+model:ranked
+    a mmkg:MultiModalModel ;
+    mmkg:evidence [
+        dct:source paper:arxiv-0000-00002 ; mmkg:locator "Sec 2" ; mmkg:rank mmkg:PreferredRank ;
+        mmkg:modality mmkg:image, mmkg:text
+    ], [
+        dct:source paper:arxiv-2302-10035 ; mmkg:locator "Table 3" ;
+        mmkg:modality mmkg:audio ; mmkg:fusionStyle mmkg:SingleStream
+    ], [
+        dct:source paper:arxiv-2302-10035 ; mmkg:locator "Table 4" ; mmkg:rank mmkg:DeprecatedRank ;
+        mmkg:objective objective:mlm ; rdfs:comment "Read wrongly."
+    ] ;
+    rdfs:label "Ranked" .
+"""
+
+
+@pytest.mark.parametrize("which", ["real graph", "ranked blocks"])
+def test_the_reasoners_input_read_as_written_is_what_the_derived_graph_states(which: str, tmp_path: Path) -> None:
+    """The reasoner is given its input before the graph is derived; it must be the derived graph's
+    facts about models (a preferred block over a normal one, never a deprecated block, and every
+    superclass of each type). The second case fails if the rank of a block is ignored."""
+    from mmkg.resources import build_query, source_files
+
+    if which == "real graph":
+        files = source_files()
+    else:
+        graph = tmp_path / "graph"
+        shutil.copytree(MINI, graph)
+        (graph / "ranked.ttl").write_text(_RANKED)
+        files = source_files(graph)
+    store = Store.memory()
+    for path in files:
+        store.load_file(path)
+    early = store.query(build_query("reasoning-input"))
+    for name in ("derive-supers", "derive"):
+        store.update(build_query(name))
+    derived = store.query(_REASONED_FACTS_DERIVED)
+    assert isinstance(early, list) and isinstance(derived, list)
+    assert sorted(map(str, early)) == sorted(map(str, derived))
+    if which == "ranked blocks":
+        facts = {str(t) for t in early if "ranked" in str(t.subject)}
+        assert any("#audio" in f for f in facts) is False  # the preferred block's modalities win
+        assert any("objective/mlm" in f for f in facts) is False  # a deprecated block gives nothing
+        assert any("SingleStream" in f for f in facts)  # a normal block gives what no preferred one states

@@ -131,6 +131,15 @@ def assemble(
             for path in files:  # one pass: the engine's parser names file, line and column of an error
                 with reading(path):
                     store.load_file(path)
+        new: list[ox.Triple] | None = [] if reasoner is None else None
+        if reasoner is not None:
+            # the reasoner's input is read from the graph as written, so it reasons while the build
+            # validates and derives; it is the longest chain of the build
+            subset = store.query(build_query("reasoning-input"))
+            assert isinstance(subset, list)
+            if progress:
+                progress("  reason ...")
+            reasoner.submit(subset)
         written: list[Violation] = []
         if validate:
             with _step("validate_written", t, None):
@@ -145,15 +154,10 @@ def assemble(
         # Validation checks the graph as written (plus what derive states plainly), never what the
         # reasoner concludes: a misspelt value would otherwise pass, typed by a property's range. So it
         # runs before the reasoner's types are added, beside the reasoner's own process.
-        new: list[ox.Triple] | None = [] if reasoner is None else None
-        if reasoner is not None:
-            subset = store.query(build_query("reasoning-input"))
-            assert isinstance(subset, list)
-            if progress:
-                progress("  reason ...")
-            reasoner.submit(subset)
-            if reasoner.answered:  # kept from a build of the same input: known before validating
-                new = _new_types(store, reasoner.result())
+        if new is None and reasoner is not None and reasoner.finished:
+            # its answer was kept from a build of the same input, or came while the graph was derived:
+            # the types it adds are known before validating
+            new = _new_types(store, reasoner.result())
         if new is not None and types_known is not None:
             types_known(new)
         if meanwhile is not None:  # before validating: it may start work of its own beside it
@@ -278,14 +282,14 @@ def build(
                 begun = time.perf_counter()
                 disk = Store.create(staging / "store")
                 if concluded.done():
-                    disk.load(nt + concluded.result())
+                    disk.load(nt + concluded.result(), trusted=True)
                     disk.flush()
                     return round(time.perf_counter() - begun, 3)
-                disk.load(nt)
+                disk.load(nt, trusted=True)
                 loaded = round(time.perf_counter() - begun, 3)
                 added = concluded.result()
                 if added:
-                    disk.load(added)
+                    disk.load(added, trusted=True)
                     disk.flush()
                     disk.optimize()  # compacted once here, so every later read is of a compact store
                 return loaded

@@ -129,6 +129,12 @@ class Reasoner:
         """Whether the answer is known already (kept from a run on the same input)."""
         return self._answer is not None
 
+    @property
+    def finished(self) -> bool:
+        """Whether ``result()`` would return without waiting: the answer was kept, or the
+        process has ended."""
+        return self._answer is not None or (self._finish is not None and self.proc.poll() is not None)
+
     def result(self) -> Reasoning:
         if self._answer is not None:
             return self._answer
