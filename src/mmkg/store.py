@@ -40,13 +40,14 @@ Result = Table | bool | list[ox.Triple]
 class Store:
     """A SPARQL store held in memory or on disk."""
 
-    def __init__(self, inner: ox.Store) -> None:
+    def __init__(self, inner: ox.Store, *, in_memory: bool = False) -> None:
         self._inner = inner
+        self._in_memory = in_memory
         self.saved_names: Path | None = None
 
     @classmethod
     def memory(cls) -> Store:
-        return cls(ox.Store())
+        return cls(ox.Store(), in_memory=True)
 
     @classmethod
     def create(cls, path: Path) -> Store:
@@ -77,7 +78,11 @@ class Store:
     def load_file(self, path: Path) -> None:
         fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
         self._changed()
-        self._inner.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+        # in memory, a file at a time is added in one transaction: the bulk loader's set-up for each
+        # call cost more than it saved on the graph's 1,500 small files (0.96 s against 0.67 s of
+        # processor time to read them all); on disk, the bulk loader writes sorted files directly
+        add = self._inner.load if self._in_memory else self._inner.bulk_load
+        add(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
 
     def copy_from(self, other: Store) -> None:
         """Add every quad of ``other``, engine to engine (no serialising and parsing)."""
