@@ -14,7 +14,8 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from concurrent.futures import Future
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,8 +159,11 @@ def assemble(
             # its answer was kept from a build of the same input, or came while the graph was derived:
             # the types it adds are known before validating
             new = _new_types(store, reasoner.result())
+        answered = None
         if new is not None and types_known is not None:
             types_known(new)
+        elif new is None and reasoner is not None:
+            answered = _when_answered(reasoner, store, types_known)  # told beside validation
         if meanwhile is not None:  # before validating: it may start work of its own beside it
             meanwhile(store)
         if validate:
@@ -167,26 +171,50 @@ def assemble(
                 report.violations = sorted(set(written + validate_store(store)))
         if reasoner is not None:
             waited = time.perf_counter()
-            result = reasoner.result()  # raises what the reasoner raised
+            if answered is not None:
+                result, new = answered.result()  # raises what the reasoner raised
+            else:
+                result = reasoner.result()
             t["reason"] = round(result.seconds, 3)
             t["reason_wait"] = round(time.perf_counter() - waited, 3)
     finally:
         if reasoner is not None:
             reasoner.close()
     if reasoner is not None:
+        assert new is not None
         report.reasoning_cached = result.cached
         report.consistent = result.consistent
         report.inconsistency = result.message
-        if new is None:
-            new = _new_types(store, result)
-            if types_known is not None:
-                types_known(new)
         store.add(new)
         report.inferred_types = len(new)
     report.triples = len(store)
     report.entities = _counts(store, "entities-per-class")
     report.edges = _counts(store, "edges-per-kind")
     return store, report
+
+
+def _when_answered(reasoner: Any, store: Store, told: Callable[[list[ox.Triple]], None] | None) -> Future:
+    """Wait for ``reasoner`` in a thread of its own; the moment it answers, work out the types it
+    adds to ``store`` (reading it only, beside validation's queries) and hand them to ``told``, so
+    the on-disk store takes them while the graph is still being validated. The future gives the
+    answer and the types, or raises what the reasoner raised."""
+    import threading
+
+    done: Future = Future()
+
+    def wait() -> None:
+        try:
+            result = reasoner.result()
+            types = _new_types(store, result)
+        except BaseException as err:  # handed to the build, which raises it
+            done.set_exception(err)
+            return
+        done.set_result((result, types))
+        if told is not None:
+            told(types)
+
+    threading.Thread(target=wait, name="mmkg-reasoner", daemon=True).start()
+    return done
 
 
 def _new_types(store: Store, result: Any) -> list[ox.Triple]:
@@ -260,7 +288,7 @@ def build(
         run = out / "runs" / f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{os.getpid()}"
         staging = out / "runs" / f".staging-{run.name}"
         staging.mkdir(parents=True)
-        from concurrent.futures import Future, ThreadPoolExecutor, wait
+        from concurrent.futures import InvalidStateError, ThreadPoolExecutor, wait
 
         early: dict[str, Any] = {}
         pool = ThreadPoolExecutor(max_workers=3)  # the on-disk store, then the counts and the name index
@@ -297,14 +325,15 @@ def build(
             early["disk"] = pool.submit(load)
 
         def known(types: list[ox.Triple]) -> None:
-            concluded.set_result("".join(f"{tr} .\n" for tr in types).encode())
+            with suppress(InvalidStateError):  # a build that failed meanwhile has ended the wait
+                concluded.set_result("".join(f"{tr} .\n" for tr in types).encode())
 
         try:
             store, report = assemble(files, reason=reason, validate=validate, progress=progress,
                                      reasoning_cache=out / "cache" / "reasoning", meanwhile=to_disk,
                                      types_known=known)
         except BaseException as err:
-            if not concluded.done():
+            with suppress(InvalidStateError):
                 concluded.set_exception(err)  # a loader still waiting for the reasoner stops
             if "disk" in early:
                 early["disk"].cancel()
