@@ -2,7 +2,8 @@
 
 Each load runs in a fresh process (so its peak memory is its own), alternating between the two
 (A B A B). On disk, into a new store each time: *mmkg* is what the project runs to make a store
-(``Store.create`` + ``load_file`` + ``flush`` + ``optimize``), *pyoxigraph* is
+(``Store.create`` + ``load`` of the N-Triples it wrote itself, read leniently, + ``flush`` +
+``optimize``), *pyoxigraph* is
 ``Store(path).bulk_load(path=...)`` + ``flush``. In memory (what ``mmkg build`` assembles in):
 ``Store.memory().load_file`` against ``Store().bulk_load(path=...)``. Targets: under 45 s and
 under 4 GB. Writes docs/load-10m.md.
@@ -52,7 +53,7 @@ from pathlib import Path
 from mmkg.store import Store
 t = time.perf_counter()
 store = Store.create(Path(sys.argv[2]))
-store.load_file(Path(sys.argv[1]))
+store.load(Path(sys.argv[1]).read_bytes(), trusted=True)  # as the build loads its own N-Triples
 store.flush()
 store.optimize()
 n = len(store)
@@ -123,9 +124,13 @@ def main() -> None:
     for where in ("in memory", "on disk"):
         mine, bare = by[f"mmkg, {where}"], by[f"pyoxigraph, {where}"]
         lines.append(f"{where}: mmkg / pyoxigraph {mine[1] / bare[1]:.2f}x the time, {mine[2] / bare[2]:.2f}x the memory.")
-    lines += ["", "On disk, mmkg's time includes compacting the store (`optimize`), which `mmkg build` does once so that "
-              "every later read is of a compact store; the bare loader leaves it uncompacted. Neither engine loads 10M "
-              "triples in under 45 s on this machine."]
+    under = [e for e, _, sec, _ in rows if sec < 45]
+    lines += ["", "In memory, mmkg parses a file in one transaction, as the build reads its graph files; on disk, it loads "
+              "N-Triples it wrote itself, as the build does, so the parser skips checking each term again. On disk, "
+              "mmkg's time includes compacting the store (`optimize`), which `mmkg build` does once so that every later "
+              "read is of a compact store; the bare loader leaves it uncompacted. "
+              + (f"Under 45 s on this machine: {', '.join(under)}." if under else
+                 "No engine loads 10M triples in under 45 s on this machine.")]
     lines += ["", "| target | measured | met |", "|---|---|---|"]
     for where in ("in memory", "on disk"):
         _, sec, peak = by[f"mmkg, {where}"]
