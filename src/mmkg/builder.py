@@ -309,8 +309,6 @@ def build(
             def load() -> float:
                 begun = time.perf_counter()
                 disk = Store.create(staging / "store")
-                with suppress(TimeoutError):  # the reasoner often answers about now: one load then
-                    concluded.result(timeout=TYPES_SOON)
                 if concluded.done():
                     disk.load(nt + concluded.result(), trusted=True)
                     disk.flush()
@@ -378,10 +376,6 @@ def build(
     report.timings["total"] = round(time.perf_counter() - started, 3)  # everything, the last rename included
     return report
 
-
-#: how long the on-disk store's loader waits for the reasoner's types before loading without them
-#: (then it adds them when they come and compacts the store once, which costs about 0.4 s more)
-TYPES_SOON = 0.5
 
 #: the dataset's statistics for its VoID description, counted once per build (at 10M triples the
 #: count takes longer than a server may take to start)
