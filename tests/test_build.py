@@ -312,3 +312,21 @@ def test_the_reasoners_input_read_as_written_is_what_the_derived_graph_states(wh
         assert any("#audio" in f for f in facts) is False  # the preferred block's modalities win
         assert any("objective/mlm" in f for f in facts) is False  # a deprecated block gives nothing
         assert any("SingleStream" in f for f in facts)  # a normal block gives what no preferred one states
+
+
+def test_a_build_whose_inputs_were_only_touched_is_restamped_when_found_current(tmp_path: Path) -> None:
+    """A checkout changes modification times, not contents: the build stays current (by digest),
+    and `mmkg build` records the new stamp so that later queries need not read every input."""
+    from mmkg.builder import input_stamp, up_to_date
+    from mmkg.resources import source_files
+
+    graph, out = tmp_path / "graph", tmp_path / "out"
+    shutil.copytree(MINI, graph)
+    build(graph=graph, out=out, reason=False, progress=None)
+    manifest = out / "current" / "manifest.json"
+    later = (graph / "mini.ttl").stat().st_mtime_ns + 5_000_000_000
+    os.utime(graph / "mini.ttl", ns=(later, later))
+    assert json.loads(manifest.read_text())["stamp"] != input_stamp(source_files(graph))
+    assert stale_reason(out, graph=graph) is None  # same contents
+    assert up_to_date(out, graph=graph, reason=False) is not None
+    assert json.loads(manifest.read_text())["stamp"] == input_stamp(source_files(graph))

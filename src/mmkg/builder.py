@@ -517,7 +517,23 @@ def up_to_date(out: Path | None = None, *, graph: Path | None = None, reason: bo
         return None
     if Path(manifest.get("graph", "")).resolve() != (graph or graph_dir()).resolve():
         return None
+    assert run is not None
+    _restamp(run, manifest, source_files(graph))
     return run
+
+
+def _restamp(run: Path, manifest: dict, files: list[Path]) -> None:
+    """Record the inputs' current stamp in a current run's manifest when only their modification
+    times changed (a checkout, a copy): every later query then knows the build is current from
+    the stamp alone instead of reading every input again (0.04 s a query on the real graph). A
+    manifest that cannot be written (a read-only build) is left as it is."""
+    stamp = input_stamp(files)
+    if manifest.get("stamp") == stamp:
+        return
+    from mmkg.atomic import write_text
+
+    with suppress(OSError):
+        write_text(run / "manifest.json", json.dumps({**manifest, "stamp": stamp}, indent=2, sort_keys=True))
 
 
 def open_built(out: Path | None = None, *, graph: Path | None = None, progress: Progress | None = _stderr) -> Store:
