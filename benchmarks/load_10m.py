@@ -53,7 +53,7 @@ from pathlib import Path
 from mmkg.store import Store
 t = time.perf_counter()
 store = Store.create(Path(sys.argv[2]))
-store.load(Path(sys.argv[1]).read_bytes(), trusted=True)  # as the build loads its own N-Triples
+store.load_file(Path(sys.argv[1]), trusted=True)  # N-Triples it wrote itself, as the build loads them
 store.flush()
 store.optimize()
 n = len(store)

@@ -75,10 +75,11 @@ class Store:
         self._changed()
         self._add(data, format=rdf, to_graph=to, lenient=trusted)
 
-    def load_file(self, path: Path) -> None:
+    def load_file(self, path: Path, *, trusted: bool = False) -> None:
+        """Add the triples of a Turtle or N-Triples file (``trusted``: as for ``load``)."""
         fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
         self._changed()
-        self._add(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+        self._add(path=str(path), format=fmt, base_iri=path.resolve().as_uri(), lenient=trusted)
 
     def _add(self, *args: Any, **kwargs: Any) -> None:
         """Parse into the store. In memory, in one transaction: the bulk loader's set-up for each
