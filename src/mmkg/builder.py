@@ -155,15 +155,15 @@ def assemble(
         # Validation checks the graph as written (plus what derive states plainly), never what the
         # reasoner concludes: a misspelt value would otherwise pass, typed by a property's range. So it
         # runs before the reasoner's types are added, beside the reasoner's own process.
-        if new is None and reasoner is not None and reasoner.finished:
+        answered = None
+        if reasoner is not None and reasoner.finished:
             # its answer was kept from a build of the same input, or came while the graph was derived:
             # the types it adds are known before validating
             new = _new_types(store, reasoner.result())
-        answered = None
-        if new is not None and types_known is not None:
-            types_known(new)
-        elif new is None and reasoner is not None:
+        if new is None:
             answered = _when_answered(reasoner, store, types_known)  # told beside validation
+        elif types_known is not None:
+            types_known(new)
         if meanwhile is not None:  # before validating: it may start work of its own beside it
             meanwhile(store)
         if validate:
@@ -480,24 +480,32 @@ def built_graph_dir(out: Path | None = None) -> Path | None:
 
 def stale_reason(out: Path | None = None, *, graph: Path | None = None) -> str | None:
     """Why the build in ``out`` cannot be trusted, or ``None`` when it is current."""
+    return _staleness(out, graph)[0]
+
+
+def _staleness(out: Path | None, graph: Path | None) -> tuple[str | None, str | None]:
+    """Why the build in ``out`` cannot be trusted (``None`` when it is current), and, for a build
+    found current only by reading its inputs (their contents are unchanged but their stamp is not:
+    a checkout, a copy), the inputs' new stamp."""
     run = current_run(out)
     if run is None:
-        return "no build yet"
+        return "no build yet", None
     manifest = _manifest(run)
     if manifest is None:
-        return "the build's manifest is missing or corrupt"
+        return "the build's manifest is missing or corrupt", None
     if manifest.get("format") != FORMAT or manifest.get("mmkg") != __version__:
-        return "the build was made by another version of mmkg"
+        return "the build was made by another version of mmkg", None
     if not (run / "store").is_dir():
-        return "the build's store is missing"
+        return "the build's store is missing", None
     if graph is None and manifest.get("graph") and Path(manifest["graph"]).is_dir():
         graph = Path(manifest["graph"])
     files = source_files(graph)
-    if manifest.get("stamp") and manifest["stamp"] == input_stamp(files):
-        return None
+    stamp = input_stamp(files)
+    if manifest.get("stamp") == stamp:
+        return None, None
     if manifest.get("inputs") != input_digest(files):
-        return "the ontology or graph files changed since the last build"
-    return None
+        return "the ontology or graph files changed since the last build", None
+    return None, stamp
 
 
 def up_to_date(out: Path | None = None, *, graph: Path | None = None, reason: bool = True) -> Path | None:
@@ -507,7 +515,8 @@ def up_to_date(out: Path | None = None, *, graph: Path | None = None, reason: bo
     is never up to date: building again reports what is wrong.
     """
     out = out or build_dir()
-    if stale_reason(out, graph=graph or graph_dir()) is not None:
+    stale, restamp = _staleness(out, graph or graph_dir())
+    if stale is not None:
         return None
     run = current_run(out)
     manifest = _manifest(run)
@@ -517,19 +526,17 @@ def up_to_date(out: Path | None = None, *, graph: Path | None = None, reason: bo
         return None
     if Path(manifest.get("graph", "")).resolve() != (graph or graph_dir()).resolve():
         return None
-    assert run is not None
-    _restamp(run, manifest, source_files(graph))
+    if restamp is not None:
+        assert run is not None
+        _restamp(run, manifest, restamp)
     return run
 
 
-def _restamp(run: Path, manifest: dict, files: list[Path]) -> None:
-    """Record the inputs' current stamp in a current run's manifest when only their modification
-    times changed (a checkout, a copy): every later query then knows the build is current from
-    the stamp alone instead of reading every input again (0.04 s a query on the real graph). A
-    manifest that cannot be written (a read-only build) is left as it is."""
-    stamp = input_stamp(files)
-    if manifest.get("stamp") == stamp:
-        return
+def _restamp(run: Path, manifest: dict, stamp: str) -> None:
+    """Record ``stamp``, the inputs' current stamp, in a current run's manifest when only their
+    modification times changed: every later query then knows the build is current from the stamp
+    alone instead of reading every input again (0.04 s a query on the real graph). A manifest that
+    cannot be written (a read-only build) is left as it is."""
     from mmkg.atomic import write_text
 
     with suppress(OSError):

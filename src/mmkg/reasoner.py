@@ -125,11 +125,6 @@ class Reasoner:
             pass  # the child ended early; result() reports why
 
     @property
-    def answered(self) -> bool:
-        """Whether the answer is known already (kept from a run on the same input)."""
-        return self._answer is not None
-
-    @property
     def finished(self) -> bool:
         """Whether ``result()`` would return without waiting: the answer was kept, or the
         process has ended."""
