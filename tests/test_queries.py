@@ -278,3 +278,84 @@ def test_a_paper_is_found_by_the_slug_of_a_model_it_introduced() -> None:
     assert index.resolve("qwen-lm", "paper") == paper
     assert index.resolve("Qwen", "paper") == paper
     assert index.resolve("qwen-lm", "model") == "https://w3id.org/mmkg/id/model/qwen-lm"
+
+
+PUSH = "https://example.org/"
+
+
+def _push_store() -> Store:
+    store = Store.memory()
+    store.load(
+        b"<https://example.org/r1> <https://example.org/on> <https://example.org/b1> .\n"
+        b"<https://example.org/r2> <https://example.org/on> <https://example.org/b2> .\n"
+        b"<https://example.org/r1> <https://example.org/x> \"1\" .\n"
+        b"<https://example.org/r2> <https://example.org/x> \"1\" .\n"
+    )
+    return store
+
+
+def _answers(store: Store, text: str, **params: str) -> set[tuple[str, ...]]:
+    import pyoxigraph as ox
+
+    bindings = {k: ox.NamedNode(PUSH + v) for k, v in params.items()}
+    result = store.query(text, bindings)
+    assert isinstance(result, Table)
+    return {tuple("" if v is None else v.value for v in row) for row in result.rows}
+
+
+@pytest.mark.parametrize(("shape", "pushed"), [
+    ("{ SELECT ?b ?r WHERE { ?r <https://example.org/on> ?b } }", True),
+    ("{ SELECT * WHERE { ?r <https://example.org/on> ?b } }", True),
+    ("{ ?r <https://example.org/x> ?v } UNION { SELECT ?b ?r WHERE { ?r <https://example.org/on> ?b } }", True),
+    ("?r <https://example.org/x> ?v OPTIONAL { SELECT ?b ?r WHERE { ?r <https://example.org/on> ?b } }", False),
+    ("?r <https://example.org/x> ?v MINUS { SELECT ?b ?r WHERE { ?r <https://example.org/on> ?b } }", False),
+    ("?r <https://example.org/x> ?v FILTER NOT EXISTS { SELECT ?b ?r WHERE { ?r <https://example.org/on> ?b } }", False),
+    ("{ SELECT ?b ?r WHERE { ?r <https://example.org/on> ?b } LIMIT 1 }", False),
+    ("{ SELECT (?c AS ?b) ?r WHERE { ?r <https://example.org/on> ?c } }", False),
+    ("{ SELECT ?r WHERE { { SELECT ?b ?r WHERE { ?r <https://example.org/on> ?b } } } }", False),
+    ("{ SELECT ?b (COUNT(?r) AS ?n) WHERE { ?r <https://example.org/on> ?b } GROUP BY ?b }", True),
+])
+def test_parameters_reach_the_subqueries_that_project_them(shape: str, pushed: bool) -> None:
+    # the engine answers a subquery on its own, before joining it with the parameters: a parameter
+    # is repeated inside each subquery that projects it where that cannot change the answer, and
+    # the answer is the one the parameter at the head of the query alone gives
+    import pyoxigraph as ox
+
+    from mmkg.sparqltext import inject_values, values_block, where_group_start
+
+    text = f"SELECT * WHERE {{ {shape} }}"
+    bound = {"b": ox.NamedNode(PUSH + "b1")}
+    injected = inject_values(text, bound)
+    assert injected.count("VALUES") == (2 if pushed else 1)
+    at = where_group_start(text)
+    head_only = text[:at] + values_block(bound) + text[at:]
+    store = _push_store()
+    assert _answers(store, injected) == _answers(store, head_only)
+
+
+def test_progress_over_time_reads_only_the_benchmark_asked_about() -> None:
+    # every subquery of progress-over-time projects the benchmark, and each is given it
+    import pyoxigraph as ox
+
+    from mmkg.api import resolve_query
+    from mmkg.sparqltext import inject_values
+
+    text, _ = resolve_query("progress-over-time")
+    injected = inject_values(text, {"benchmark": ox.NamedNode("https://w3id.org/mmkg/id/dataset/x")})
+    assert injected.count("VALUES") == 1 + text.count("SELECT") - 1
+
+
+def test_a_parameter_pushed_under_minus_would_change_the_answer() -> None:
+    # why MINUS (like OPTIONAL and NOT EXISTS) is left alone: in a group of its own its left side
+    # does not bind the parameter yet, so narrowing the removed solutions keeps rows it removes
+    import pyoxigraph as ox
+
+    from mmkg.sparqltext import inject_values, values_block
+
+    minus = "?r <https://example.org/x> ?v MINUS { SELECT ?b ?r WHERE { ?r <https://example.org/on> ?b } }"
+    text = f"SELECT * WHERE {{ {{ {minus} }} }}"
+    bound = {"b": ox.NamedNode(PUSH + "b1")}
+    naive = inject_values(text, bound).replace("?b ?r WHERE {", "?b ?r WHERE {" + values_block(bound), 1)
+    store = _push_store()
+    assert _answers(store, inject_values(text, bound)) == set()
+    assert _answers(store, naive) != set()
