@@ -314,6 +314,8 @@ def _answers(store: Store, text: str, **params: str) -> set[tuple[str, ...]]:
     ("{ SELECT (?c AS ?b) ?r WHERE { ?r <https://example.org/on> ?c } }", False),
     ("{ SELECT ?r WHERE { { SELECT ?b ?r WHERE { ?r <https://example.org/on> ?b } } } }", False),
     ("{ SELECT ?b (COUNT(?r) AS ?n) WHERE { ?r <https://example.org/on> ?b } GROUP BY ?b }", True),
+    ("GRAPH <https://example.org/g> { SELECT ?b ?r WHERE { ?r <https://example.org/on> ?b } }", False),
+    ("?r <https://example.org/x> ?graph . { SELECT ?b ?r WHERE { ?r <https://example.org/on> ?b } }", True),
 ])
 def test_parameters_reach_the_subqueries_that_project_them(shape: str, pushed: bool) -> None:
     # the engine answers a subquery on its own, before joining it with the parameters: a parameter

@@ -110,7 +110,9 @@ def _inject(text: str, items: tuple[tuple[str, ox.NamedNode | ox.BlankNode | ox.
 #: keywords before a group in whose solutions a variable of the enclosing group may still be
 #: unbound when the group is evaluated: narrowing such a group to the parameter's value could
 #: change which solutions it keeps or removes (a MINUS, an OPTIONAL, a NOT EXISTS)
-_GUARDED = re.compile(r"(OPTIONAL|MINUS|EXISTS|GRAPH\s+\S+|SERVICE(\s+SILENT)?\s+\S+)\s*$", re.IGNORECASE)
+# (an IRI after GRAPH or SERVICE is not in the scanned text, so the name is optional)
+_NAME = r"(\s+[?$]?[\w-]*:?[\w-]*)?"
+_GUARDED = re.compile(rf"(?<![?$\w:])(OPTIONAL|MINUS|EXISTS|GRAPH{_NAME}|SERVICE(\s+SILENT)?{_NAME})\s*$", re.IGNORECASE)
 _VAR = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
 _SLICE = re.compile(r"\b(LIMIT|OFFSET)\b", re.IGNORECASE)
 
