@@ -109,7 +109,7 @@ def assemble(
     validate: bool = True,
     progress: Progress | None = None,
     reasoning_cache: Path | None = None,
-    meanwhile: Callable[[Store], None] | None = None,
+    meanwhile: Callable[[Store], Future | None] | None = None,
     types_known: Callable[[list[ox.Triple]], None] | None = None,
 ) -> tuple[Store, BuildReport]:
     """Build the full graph in memory from ``files``; nothing is written (except, given
@@ -133,14 +133,16 @@ def assemble(
                 with reading(path):
                     store.load_file(path)
         new: list[ox.Triple] | None = [] if reasoner is None else None
+        submitted = None
         if reasoner is not None:
             # the reasoner's input is read from the graph as written, so it reasons while the build
-            # validates and derives; it is the longest chain of the build
-            subset = store.query(build_query("reasoning-input"))
-            assert isinstance(subset, list)
+            # validates and derives; it is the longest chain of the build. The input is read in a
+            # thread beside the rules and the derivation: a query reads the store as it was when the
+            # query began, and the input is the same on the graph as written and as derived
+            # (reasoning-input.rq), so what derive adds meanwhile changes nothing
             if progress:
                 progress("  reason ...")
-            reasoner.submit(subset)
+            submitted = _in_thread(lambda: reasoner.submit(_triples(store.query(build_query("reasoning-input")))))
         written: list[Violation] = []
         if validate:
             with _step("validate_written", t, None):
@@ -156,6 +158,8 @@ def assemble(
         # reasoner concludes: a misspelt value would otherwise pass, typed by a property's range. So it
         # runs before the reasoner's types are added, beside the reasoner's own process.
         answered = None
+        if submitted is not None:
+            submitted.result()  # raises what reading or handing over the input raised
         if reasoner is not None and reasoner.finished:
             # its answer was kept from a build of the same input, or came while the graph was derived:
             # the types it adds are known before validating
@@ -164,8 +168,9 @@ def assemble(
             answered = _when_answered(reasoner, store, types_known)  # told beside validation
         elif types_known is not None:
             types_known(new)
+        read_whole: Future | None = None
         if meanwhile is not None:  # before validating: it may start work of its own beside it
-            meanwhile(store)
+            read_whole = meanwhile(store)
         if validate:
             with _step("validate", t, progress):
                 report.violations = sorted(set(written + validate_store(store)))
@@ -180,6 +185,8 @@ def assemble(
     finally:
         if reasoner is not None:
             reasoner.close()
+    if read_whole is not None:
+        read_whole.result()  # the plain graph is read whole before the reasoner's types are added
     if reasoner is not None:
         assert new is not None
         report.reasoning_cached = result.cached
@@ -191,6 +198,27 @@ def assemble(
     report.entities = _counts(store, "entities-per-class")
     report.edges = _counts(store, "edges-per-kind")
     return store, report
+
+
+def _in_thread(work: Callable[[], Any]) -> Future:
+    """``work`` run in a thread of its own; the future gives its answer or raises what it raised."""
+    import threading
+
+    done: Future = Future()
+
+    def run() -> None:
+        try:
+            done.set_result(work())
+        except BaseException as err:  # handed to the caller, which raises it
+            done.set_exception(err)
+
+    threading.Thread(target=run, name="mmkg-build", daemon=True).start()
+    return done
+
+
+def _triples(result: Any) -> list[ox.Triple]:
+    assert isinstance(result, list)
+    return result
 
 
 def _when_answered(reasoner: Any, store: Store, told: Callable[[list[ox.Triple]], None] | None) -> Future:
@@ -294,19 +322,24 @@ def build(
         pool = ThreadPoolExecutor(max_workers=3)  # the on-disk store, then the counts and the name index
         concluded: Future[bytes] = Future()  # the reasoner's types as N-Triples, once known
 
-        def to_disk(plain: Store) -> None:
-            """The plain graph as N-Triples, and the on-disk store loaded from them in a thread while
-            the graph is validated and the reasoner works (the engine's loader runs outside the
-            interpreter's lock). When the reasoner's types are known already (its answer for this
-            input was kept), they go in the same bulk load, which writes each index as sorted files
-            at the bottom of the store: compact as written. Otherwise the thread adds them when the
-            reasoner answers and compacts the store once, since types added after the bulk load sit
-            in a second layer that every read would merge (reads of such a store were up to 1.5
-            times slower). Loading only once the reasoner had answered put the whole load after
-            validation: 0.7 s slower per build, side by side."""
-            nt = early["nt"] = plain.dump("nt")
+        def to_disk(plain: Store) -> Future:
+            """The plain graph as N-Triples, and the on-disk store loaded from them, in a thread while
+            the graph is validated and the reasoner works (the engine's writer and loader run outside
+            the interpreter's lock). The returned future is done once the plain graph has been read.
+            When the reasoner's types are known already (its answer for this input was kept), they go
+            in the same bulk load, which writes each index as sorted files at the bottom of the
+            store: compact as written. Otherwise the thread adds them when the reasoner answers and
+            compacts the store once, since types added after the bulk load sit in a second layer
+            that every read would merge (reads of such a store were up to 1.5 times slower). Loading
+            only once the reasoner had answered put the whole load after validation: 0.7 s slower
+            per build, side by side."""
+            dumped: Future = Future()
 
             def load() -> float:
+                try:
+                    nt = early["nt"] = plain.dump("nt")
+                finally:
+                    dumped.set_result(None)
                 begun = time.perf_counter()
                 disk = Store.create(staging / "store")
                 if concluded.done():
@@ -323,6 +356,7 @@ def build(
                 return loaded
 
             early["disk"] = pool.submit(load)
+            return dumped
 
         def known(types: list[ox.Triple]) -> None:
             with suppress(InvalidStateError):  # a build that failed meanwhile has ended the wait
