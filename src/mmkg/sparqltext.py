@@ -47,11 +47,15 @@ def _scan(text: str):
         i += 1
 
 
+def _visible(text: str) -> tuple[str, list[int]]:
+    """The characters outside comments, strings and IRIs, and where each stands in ``text``."""
+    scanned = list(_scan(text))
+    return "".join(c for _, c in scanned), [i for i, _ in scanned]
+
+
 def where_group_start(text: str) -> int:
     """Index just after the ``{`` that opens the outermost WHERE group."""
-    scanned = list(_scan(text))
-    visible = "".join(c for _, c in scanned)
-    positions = [i for i, _ in scanned]
+    visible, positions = _visible(text)
     form = _FORMS.search(visible)
     if not form:
         raise InputError("cannot find the query form (SELECT, CONSTRUCT, ASK or DESCRIBE)")
@@ -101,7 +105,7 @@ def _inject(text: str, items: tuple[tuple[str, ox.NamedNode | ox.BlankNode | ox.
     bindings = dict(items)
     at = where_group_start(text)
     inserts = [(at, values_block(bindings))]
-    inserts += [(pos, values_block({k: bindings[k] for k in names})) for pos, names in _subquery_heads(text, set(bindings))]
+    inserts += [(pos, values_block({k: bindings[k] for k in names})) for pos, names in _subquery_heads(text, set(bindings), at)]
     for pos, block in sorted(inserts, reverse=True):
         text = text[:pos] + block + text[pos:]
     return text
@@ -117,7 +121,7 @@ _VAR = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
 _SLICE = re.compile(r"\b(LIMIT|OFFSET)\b", re.IGNORECASE)
 
 
-def _subquery_heads(text: str, names: set[str]) -> list[tuple[int, set[str]]]:
+def _subquery_heads(text: str, names: set[str], start: int) -> list[tuple[int, set[str]]]:
     """Where to repeat the parameters' VALUES block inside subqueries: just after the ``{`` that
     opens the WHERE group of each subquery that projects a parameter as a plain variable, with the
     parameters it projects. The engine evaluates a subquery on its own and joins its answer with
@@ -129,11 +133,9 @@ def _subquery_heads(text: str, names: set[str]) -> list[tuple[int, set[str]]]:
     (directly or through plain groups and UNION branches) into a group that qualifies, the
     outermost WHERE group qualifying for every parameter; never under OPTIONAL, MINUS, EXISTS,
     GRAPH or SERVICE; never when it binds the variable itself (``AS ?name``, which a VALUES block
-    before it would make an error) or slices its answer (LIMIT, OFFSET)."""
-    scanned = list(_scan(text))
-    visible = "".join(c for _, c in scanned)
-    positions = [i for i, _ in scanned]
-    start = where_group_start(text)
+    before it would make an error) or slices its answer (LIMIT, OFFSET). ``start`` is
+    ``where_group_start(text)``."""
+    visible, positions = _visible(text)
     heads: list[tuple[int, set[str]]] = []
 
     def group(k: int, allowed: set[str]) -> int:
