@@ -226,23 +226,15 @@ def _when_answered(reasoner: Any, store: Store, told: Callable[[list[ox.Triple]]
     adds to ``store`` (reading it only, beside validation's queries) and hand them to ``told``, so
     the on-disk store takes them while the graph is still being validated. The future gives the
     answer and the types, or raises what the reasoner raised."""
-    import threading
 
-    done: Future = Future()
-
-    def wait() -> None:
-        try:
-            result = reasoner.result()
-            types = _new_types(store, result)
-        except BaseException as err:  # handed to the build, which raises it
-            done.set_exception(err)
-            return
-        done.set_result((result, types))
+    def wait() -> tuple[Any, list[ox.Triple]]:
+        result = reasoner.result()
+        types = _new_types(store, result)
         if told is not None:
             told(types)
+        return result, types
 
-    threading.Thread(target=wait, name="mmkg-reasoner", daemon=True).start()
-    return done
+    return _in_thread(wait)
 
 
 def _new_types(store: Store, result: Any) -> list[ox.Triple]:
